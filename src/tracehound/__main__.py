@@ -1,0 +1,3 @@
+from tracehound.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""The embedded backend: KQL through duckdb-kql on the DuckDB store."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from tracehound.backends.base import QueryResult, TimeWindow
+from tracehound.kql.compat import CompatContext
+from tracehound.kql.engine import Translation, execute, translate
+from tracehound.schema import get_table
+from tracehound.store import Store, quote_ident
+
+
+class LocalBackend:
+    """Runs KQL on an open :class:`Store`; the schema is read once per backend."""
+
+    name = "local"
+
+    def __init__(self, store: Store, context: CompatContext | None = None) -> None:
+        self.store = store
+        self._schema = store.kql_schema()
+        self._context = context or CompatContext(schema=self._schema)
+        if not self._context.schema:
+            self._context = CompatContext(schema=self._schema, externaldata=self._context.externaldata)
+
+    def tables(self) -> dict[str, int | None]:
+        return dict(self.store.row_counts())
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        return [(c.name, c.kql_type) for c in get_table(table).columns]
+
+    def translate(
+        self, kql: str, parameters: dict[str, Any] | None = None, now: datetime | None = None
+    ) -> Translation:
+        return translate(kql, self._schema, parameters, self._context, now)
+
+    def explain(self, kql: str, parameters: dict[str, Any] | None = None) -> str:
+        return self.translate(kql, parameters).sql
+
+    def query(
+        self,
+        kql: str,
+        parameters: dict[str, Any] | None = None,
+        window: TimeWindow | None = None,
+        limit: int | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        started = time.perf_counter()
+        translation = self.translate(kql, parameters)
+        messages: tuple[str, ...] = ()
+        if window is not None and (window.start or window.end):
+            translation, messages = self._restrict_to_window(translation, window)
+        table, types, truncated = execute(self.store.con, translation, limit)
+        return QueryResult(
+            table=table,
+            column_types=tuple(types),
+            kql=kql,
+            backend=self.name,
+            truncated=truncated,
+            executed=translation.sql,
+            elapsed_seconds=time.perf_counter() - started,
+            messages=messages,
+        )
+
+    def _restrict_to_window(
+        self, translation: Translation, window: TimeWindow
+    ) -> tuple[Translation, tuple[str, ...]]:
+        """Filter the output on its time column, as Log Analytics' ``timespan`` does.
+
+        Log Analytics applies the timespan to the tables a query reads; locally the closest
+        faithful equivalent is to filter output rows on ``TimeGenerated`` / ``Timestamp``.
+        A result with neither column is left whole and the caller is told so.
+        """
+        described = self.store.con.execute(
+            f"DESCRIBE {translation.sql}", translation.parameters or None
+        ).fetchall()
+        names = {row[0] for row in described}
+        time_cols = [quote_ident(c) for c in ("TimeGenerated", "Timestamp") if c in names]
+        if not time_cols:
+            return translation, ("the time window was not applied: the result has no time column",)
+        moment = f"coalesce({', '.join(time_cols)})" if len(time_cols) > 1 else time_cols[0]
+        params = dict(translation.parameters)
+        clauses = []
+        if window.start is not None:
+            params["th_window_start"] = window.start
+            clauses.append(f"{moment} >= $th_window_start")
+        if window.end is not None:
+            params["th_window_end"] = window.end
+            clauses.append(f"{moment} < $th_window_end")
+        sql = f"SELECT * FROM ({translation.sql}) WHERE {' AND '.join(clauses)}"
+        return Translation(translation.kql, translation.rewritten, sql, params), ()
+

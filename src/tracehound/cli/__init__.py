@@ -1,0 +1,64 @@
+"""The ``tracehound`` command: one Typer app, commands registered from small modules.
+
+``main`` maps every :class:`~tracehound.errors.TracehoundError` to its message on stderr and
+its exit code, so a user mistake never ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from tracehound import __version__
+from tracehound.errors import EXIT_ERROR, TracehoundError
+
+app = typer.Typer(
+    name="tracehound",
+    help="Tracehound: hunt threats with KQL over Defender / Sentinel tables, offline or on Azure.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tracehound {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Tracehound: hunt threats with KQL over Defender / Sentinel tables."""
+
+
+def _register() -> None:
+    from tracehound.cli import ingest_cmd, query_cmd, store_cmds
+
+    for module in (store_cmds, query_cmd, ingest_cmd):
+        module.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app and turn errors into messages and exit codes."""
+    _register()
+    try:
+        app(args=argv, prog_name="tracehound")
+    except SystemExit as exc:  # Typer ends every run this way, usage errors with code 2
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_ERROR)
+    except TracehoundError as exc:
+        sys.stderr.write(f"error: {exc.message}\n")
+        if exc.hint:
+            sys.stderr.write(f"  hint: {exc.hint}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    return 0

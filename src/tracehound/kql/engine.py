@@ -1,0 +1,106 @@
+"""Translate KQL for the embedded store and run it, through duckdb-kql's public API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import duckdb_kql
+import pyarrow as pa
+
+from tracehound.errors import TracehoundError
+from tracehound.kql.compat import CompatContext, apply_rewrites
+from tracehound.kql.diagnostics import translation_error
+from tracehound.kql.guard import ensure_tabular_query
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The KQL as written, the KQL after compatibility rewrites, and the SQL to run."""
+
+    kql: str
+    rewritten: str
+    sql: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def translate(
+    kql: str,
+    schema: dict[str, list[str]],
+    parameters: dict[str, Any] | None = None,
+    context: CompatContext | None = None,
+    now: datetime | None = None,
+) -> Translation:
+    """Guard, rewrite and translate *kql*; raise a TracehoundError a user can act on."""
+    ensure_tabular_query(kql)
+    ctx = context or CompatContext(schema=schema)
+    rewritten = apply_rewrites(kql, ctx)
+    try:
+        result = duckdb_kql.to_sql(
+            rewritten,
+            schema=schema,
+            parameters=parameters,
+            allow_write=False,
+            query_now=now,
+        )
+    except duckdb_kql.KqlError as exc:
+        raise translation_error(rewritten, exc) from exc
+    if result.unbound:
+        raise TracehoundError(
+            f"query parameters declared but not given: {', '.join(sorted(result.unbound))}",
+            "pass a value for each declared parameter",
+        )
+    return Translation(kql, rewritten, str(result), dict(result.parameters))
+
+
+_DUCKDB_TO_KQL = {
+    "VARCHAR": "string",
+    "TIMESTAMP": "datetime",
+    "TIMESTAMP WITH TIME ZONE": "datetime",
+    "DATE": "datetime",
+    "INTEGER": "int",
+    "SMALLINT": "int",
+    "TINYINT": "int",
+    "BIGINT": "long",
+    "HUGEINT": "long",
+    "UBIGINT": "long",
+    "UINTEGER": "long",
+    "DOUBLE": "real",
+    "FLOAT": "real",
+    "BOOLEAN": "bool",
+    "JSON": "dynamic",
+    "INTERVAL": "timespan",
+    "UUID": "guid",
+}
+
+
+def kql_type_of(duckdb_type: str) -> str:
+    """The KQL type name for a DuckDB column type (lists, maps and structs are dynamic)."""
+    if duckdb_type.startswith("DECIMAL"):
+        return "decimal"
+    return _DUCKDB_TO_KQL.get(duckdb_type, "dynamic")
+
+
+def execute(
+    con: duckdb.DuckDBPyConnection, translation: Translation, limit: int | None
+) -> tuple[pa.Table, list[str], bool]:
+    """Run *translation*; return at most *limit* rows, their KQL types, and whether more existed."""
+    sql = translation.sql
+    if limit is not None:
+        sql = f"SELECT * FROM ({sql}) LIMIT {int(limit) + 1}"
+    try:
+        relation = con.sql(sql, params=translation.parameters or None)
+        types = [kql_type_of(str(t)) for t in relation.types]
+        table = relation.to_arrow_table()
+    except duckdb.Error as exc:
+        raise TracehoundError(f"query failed on the embedded store: {_first_line(exc)}") from exc
+    if limit is not None and table.num_rows > limit:
+        return table.slice(0, limit), types, True
+    return table, types, False
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
