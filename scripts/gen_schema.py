@@ -51,7 +51,9 @@ def generate(source: Path) -> str:
             kql_type = col["kql_type"]
             if kql_type not in KQL_TO_DUCKDB:
                 raise SystemExit(f"{table}.{col['name']}: unknown KQL type {kql_type!r}")
-            lines.append(f"        ({col['name']!r}, {kql_type!r}, {col.get('origin', 'both')!r}),\n")
+            lines.append(
+                f"        ({col['name']!r}, {kql_type!r}, {col.get('origin', 'both')!r}),\n"
+            )
         lines.append("    ),\n")
     lines.append("}\n")
     return "".join(lines)

@@ -49,16 +49,22 @@ class Settings(BaseModel):
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read the configuration file; environment variables are applied by the callers' options."""
-    explicit = path or (Path(os.environ["TRACEHOUND_CONFIG"]) if "TRACEHOUND_CONFIG" in os.environ else None)
+    explicit = path or (
+        Path(os.environ["TRACEHOUND_CONFIG"]) if "TRACEHOUND_CONFIG" in os.environ else None
+    )
     chosen = explicit or DEFAULT_CONFIG
     if not chosen.exists():
         if explicit is not None:
-            raise UsageError(f"configuration file {chosen} does not exist", "check --config / TRACEHOUND_CONFIG")
+            raise UsageError(
+                f"configuration file {chosen} does not exist", "check --config / TRACEHOUND_CONFIG"
+            )
         return Settings()
     try:
         data = tomllib.loads(chosen.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{chosen}: not valid TOML: {exc}", "fix the file or point --config elsewhere") from exc
+        raise UsageError(
+            f"{chosen}: not valid TOML: {exc}", "fix the file or point --config elsewhere"
+        ) from exc
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:

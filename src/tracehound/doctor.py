@@ -23,7 +23,12 @@ CREDENTIAL_VARIABLES = (
     "AZURE_TENANT_ID",
     "TRACEHOUND_AZURE_TOKEN",
 )
-ENDPOINT_VARIABLES = ("TRACEHOUND_LLM_BASE_URL", "TRACEHOUND_LA_ENDPOINT", "TRACEHOUND_ADX_CLUSTER", "TRACEHOUND_MDE_URL")
+ENDPOINT_VARIABLES = (
+    "TRACEHOUND_LLM_BASE_URL",
+    "TRACEHOUND_LA_ENDPOINT",
+    "TRACEHOUND_ADX_CLUSTER",
+    "TRACEHOUND_MDE_URL",
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,9 @@ def run_checks(db: Path | None, config: Path | None) -> list[Check]:
         Check(
             "credentials",
             True,
-            f"set: {', '.join(present)}" if present else "none set (offline mode: no model, no Azure)",
+            f"set: {', '.join(present)}"
+            if present
+            else "none set (offline mode: no model, no Azure)",
         )
     )
     for variable in ENDPOINT_VARIABLES:

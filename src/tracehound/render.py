@@ -90,7 +90,9 @@ def document(result: QueryResult) -> dict[str, Any]:
     }
 
 
-def write(result: QueryResult, fmt: OutputFormat, out: TextIO, max_width: int | None = None) -> None:
+def write(
+    result: QueryResult, fmt: OutputFormat, out: TextIO, max_width: int | None = None
+) -> None:
     """Write *result* to *out* in *fmt*."""
     if fmt is OutputFormat.json:
         json.dump(document(result), out, ensure_ascii=False, default=str)

@@ -101,7 +101,9 @@ class Store:
     def initialize(self) -> None:
         """Create missing tables and migrate an older store to :data:`SCHEMA_VERSION`."""
         con = self.con
-        con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)"
+        )
         version = self.schema_version()
         if version is None:
             with self.transaction():
@@ -111,7 +113,9 @@ class Store:
                     f"CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (table_name VARCHAR, source VARCHAR,"
                     " location VARCHAR, reason VARCHAR, record VARCHAR, quarantined_at TIMESTAMP)"
                 )
-                con.execute(f"INSERT INTO {META_TABLE} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+                con.execute(
+                    f"INSERT INTO {META_TABLE} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+                )
             return
         if version > SCHEMA_VERSION:
             raise TracehoundError(
@@ -123,7 +127,10 @@ class Store:
             with self.transaction():
                 MIGRATIONS[version](con)
                 version += 1
-                con.execute(f"UPDATE {META_TABLE} SET value = ? WHERE key = 'schema_version'", [str(version)])
+                con.execute(
+                    f"UPDATE {META_TABLE} SET value = ? WHERE key = 'schema_version'",
+                    [str(version)],
+                )
         # Tables added to the schema since the store was made are created on open.
         for table in all_tables():
             con.execute(create_table_sql(table))
@@ -138,7 +145,9 @@ class Store:
         try:
             version = self.schema_version()
         except duckdb.CatalogException as exc:
-            raise TracehoundError(f"{self.path} is not a Tracehound store", "pass another --db") from exc
+            raise TracehoundError(
+                f"{self.path} is not a Tracehound store", "pass another --db"
+            ) from exc
         if version != SCHEMA_VERSION:
             raise TracehoundError(
                 f"{self.path} has store version {version}, this release uses {SCHEMA_VERSION}",
@@ -160,6 +169,7 @@ class Store:
     def existing_tables(self) -> list[str]:
         rows = self.con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            " AND table_type = 'BASE TABLE'"
             " AND table_name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY table_name"
         ).fetchall()
         return [r[0] for r in rows]
@@ -251,9 +261,12 @@ class Store:
             for name in self.existing_tables():
                 t = quote_ident(name)
                 removed += self._count(
-                    f"SELECT count(*) FROM {t} WHERE starts_with({quote_ident(SOURCE)}, ?)", [source_prefix]
+                    f"SELECT count(*) FROM {t} WHERE starts_with({quote_ident(SOURCE)}, ?)",
+                    [source_prefix],
                 )
-                self.con.execute(f"DELETE FROM {t} WHERE starts_with({quote_ident(SOURCE)}, ?)", [source_prefix])
+                self.con.execute(
+                    f"DELETE FROM {t} WHERE starts_with({quote_ident(SOURCE)}, ?)", [source_prefix]
+                )
         return removed
 
 

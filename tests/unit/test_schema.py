@@ -5,9 +5,20 @@ import pytest
 from tracehound.schema import TIME_COLUMNS, UnknownTableError, get_table, table_names
 
 CORE_TABLES = [
-    "DeviceProcessEvents", "DeviceNetworkEvents", "DeviceLogonEvents", "DeviceFileEvents",
-    "DeviceRegistryEvents", "DeviceImageLoadEvents", "DeviceEvents", "DeviceInfo", "AlertInfo",
-    "AlertEvidence", "AzureNetworkAnalytics_CL", "AzureActivity", "SigninLogs", "SecurityEvent",
+    "DeviceProcessEvents",
+    "DeviceNetworkEvents",
+    "DeviceLogonEvents",
+    "DeviceFileEvents",
+    "DeviceRegistryEvents",
+    "DeviceImageLoadEvents",
+    "DeviceEvents",
+    "DeviceInfo",
+    "AlertInfo",
+    "AlertEvidence",
+    "AzureNetworkAnalytics_CL",
+    "AzureActivity",
+    "SigninLogs",
+    "SecurityEvent",
 ]
 
 

@@ -23,7 +23,9 @@ class LocalBackend:
         self._schema = store.kql_schema()
         self._context = context or CompatContext(schema=self._schema)
         if not self._context.schema:
-            self._context = CompatContext(schema=self._schema, externaldata=self._context.externaldata)
+            self._context = CompatContext(
+                schema=self._schema, externaldata=self._context.externaldata
+            )
 
     def tables(self) -> dict[str, int | None]:
         return dict(self.store.row_counts())
@@ -91,4 +93,3 @@ class LocalBackend:
             clauses.append(f"{moment} < $th_window_end")
         sql = f"SELECT * FROM ({translation.sql}) WHERE {' AND '.join(clauses)}"
         return Translation(translation.kql, translation.rewritten, sql, params), ()
-

@@ -24,11 +24,17 @@ DbOption = Annotated[
 ]
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", help="Configuration file (env TRACEHOUND_CONFIG; default ./tracehound.toml).", show_default=False),
+    typer.Option(
+        "--config",
+        help="Configuration file (env TRACEHOUND_CONFIG; default ./tracehound.toml).",
+        show_default=False,
+    ),
 ]
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="Output format: table, json, jsonl or csv.", case_sensitive=False),
+    typer.Option(
+        "--format", "-f", help="Output format: table, json, jsonl or csv.", case_sensitive=False
+    ),
 ]
 
 #: Status and progress go to stderr so stdout carries only data.

@@ -16,25 +16,36 @@ from tracehound.render import OutputFormat, write
 
 
 def query(
-    kql: Annotated[str | None, typer.Argument(help="The KQL query (or use --file).", show_default=False)] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Read the query from a file ('-' for stdin).")] = None,
+    kql: Annotated[
+        str | None, typer.Argument(help="The KQL query (or use --file).", show_default=False)
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Read the query from a file ('-' for stdin).")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
-    limit: Annotated[int | None, typer.Option("--limit", help="Row cap (default from config, 1000).", min=1)] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Print the SQL the query becomes; run nothing.")] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Row cap (default from config, 1000).", min=1)
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Print the SQL the query becomes; run nothing.")
+    ] = False,
 ) -> None:
     """Run a KQL query on the embedded store (read-only)."""
     text = _query_text(kql, file)
     store, settings = open_store(db, config, read_only=True)
     with store:
         backend = LocalBackend(
-            store, CompatContext(schema=store.kql_schema(), externaldata=settings.query.externaldata)
+            store,
+            CompatContext(schema=store.kql_schema(), externaldata=settings.query.externaldata),
         )
         if explain:
             translation = backend.translate(text)
             if translation.rewritten != text:
-                status.print("-- KQL after compatibility rewrites:\n" + translation.rewritten, markup=False)
+                status.print(
+                    "-- KQL after compatibility rewrites:\n" + translation.rewritten, markup=False
+                )
             sys.stdout.write(translation.sql + "\n")
             return
         cap = limit or settings.query.default_limit

@@ -34,7 +34,9 @@ def tables(
     db: DbOption = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
-    non_empty: Annotated[bool, typer.Option("--non-empty", help="Only tables that hold rows.")] = False,
+    non_empty: Annotated[
+        bool, typer.Option("--non-empty", help="Only tables that hold rows.")
+    ] = False,
 ) -> None:
     """List the tables with their row counts."""
     store, _ = open_store(db, config, read_only=True)

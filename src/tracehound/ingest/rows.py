@@ -21,7 +21,8 @@ from tracehound.ingest.typed import staging_sql
 from tracehound.schema import Table, get_table
 from tracehound.store import Store
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 245_760  # two DuckDB row groups: large inserts bypass the WAL
+BLOCK_BYTES = 96 * 1024 * 1024  # JSON-lines read per chunk (bounded memory)
 ROW_FORMATS = ("json", "jsonl", "csv", "parquet")
 
 
@@ -62,8 +63,16 @@ class Chunk:
 
 
 def detect_format(path: Path) -> str:
-    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
-    mapping = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+    suffix = (
+        "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+    )
+    mapping = {
+        ".json": "json",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".csv": "csv",
+        ".parquet": "parquet",
+    }
     fmt = mapping.get(suffix)
     if fmt is None:
         raise UsageError(
@@ -80,25 +89,41 @@ def read_json_lines(path: Path) -> Iterator[Chunk]:
     if head.startswith(b"["):
         yield from _read_json_array(path)
         return
-    numbers: list[int] = []
-    texts: list[str] = []
-    bad: list[tuple[str, str, str]] = []
+    first_line = 1
+    tail = b""
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
+        while True:
+            block = fh.read(BLOCK_BYTES)
+            lines = (tail + block).split(b"\n")
+            tail = lines.pop() if block else b""
+            if lines:
+                yield _chunk_of(lines, first_line, path)
+                first_line += len(lines)
+            if not block:
+                break
+
+
+def _chunk_of(lines: list[bytes], first_line: int, path: Path) -> Chunk:
+    """Non-empty lines as a (line_no, text) Arrow table; undecodable lines are quarantined."""
+    bad: list[tuple[str, str, str]] = []
+    try:
+        texts = [line.decode("utf-8").strip() for line in lines]
+    except UnicodeDecodeError:
+        texts = []
+        for number, line in enumerate(lines, start=first_line):
             try:
-                text = raw.decode("utf-8").strip()
+                texts.append(line.decode("utf-8").strip())
             except UnicodeDecodeError as exc:
-                bad.append((f"{path}:{number}", f"not UTF-8 ({exc.reason})", raw.decode("utf-8", "replace")))
-                continue
-            if not text:
-                continue
-            numbers.append(number)
-            texts.append(text)
-            if len(texts) >= CHUNK_ROWS:
-                yield Chunk(_lines(numbers, texts), bad)
-                numbers, texts, bad = [], [], []
-    if texts or bad:
-        yield Chunk(_lines(numbers, texts), bad)
+                bad.append(
+                    (
+                        f"{path}:{number}",
+                        f"not UTF-8 ({exc.reason})",
+                        line.decode("utf-8", "replace"),
+                    )
+                )
+                texts.append("")
+    numbers = [n for n, text in enumerate(texts, start=first_line) if text]
+    return Chunk(_lines(numbers, [text for text in texts if text]), bad)
 
 
 def _read_json_array(path: Path) -> Iterator[Chunk]:
@@ -117,12 +142,14 @@ def _read_json_array(path: Path) -> Iterator[Chunk]:
 
 
 def _lines(numbers: list[int], texts: list[str]) -> pa.Table:
-    return pa.table({"line_no": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())})
+    return pa.table(
+        {"line_no": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.string())}
+    )
 
 
 def read_with_duckdb(store: Store, path: Path, fmt: str) -> Iterator[Chunk]:
     """CSV and Parquet through DuckDB's readers, each row turned into a JSON object text."""
-    con = store.con
+    con = store.con.cursor()  # its own cursor: the load runs on store.con while this streams
     if fmt == "csv":
         con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
         source = "read_csv($path, all_varchar = true, header = true, store_rejects = true)"
@@ -139,11 +166,16 @@ def read_with_duckdb(store: Store, path: Path, fmt: str) -> Iterator[Chunk]:
         if rejects:
             yield Chunk(
                 _lines([], []),
-                [(f"{path}:{line}", f"malformed CSV row: {msg}", text or "") for line, msg, text in rejects],
+                [
+                    (f"{path}:{line}", f"malformed CSV row: {msg}", text or "")
+                    for line, msg, text in rejects
+                ],
             )
 
 
-def ingest_rows(store: Store, paths: list[Path], table_name: str, summary: IngestSummary | None = None) -> IngestSummary:
+def ingest_rows(
+    store: Store, paths: list[Path], table_name: str, summary: IngestSummary | None = None
+) -> IngestSummary:
     """Load every file in *paths* into *table_name*; see the module docstring."""
     table = get_table(table_name)
     summary = summary or IngestSummary()
@@ -152,14 +184,20 @@ def ingest_rows(store: Store, paths: list[Path], table_name: str, summary: Inges
             raise UsageError(f"{path}: no such file", "check the path")
     for path in paths:
         fmt = detect_format(path)
-        chunks = read_json_lines(path) if fmt in ("json", "jsonl") else read_with_duckdb(store, path, fmt)
+        chunks = (
+            read_json_lines(path)
+            if fmt in ("json", "jsonl")
+            else read_with_duckdb(store, path, fmt)
+        )
         for chunk in chunks:
             load_chunk(store, table, chunk, str(path), summary)
         summary.files += 1
     return summary
 
 
-def load_chunk(store: Store, table: Table, chunk: Chunk, source: str, summary: IngestSummary) -> None:
+def load_chunk(
+    store: Store, table: Table, chunk: Chunk, source: str, summary: IngestSummary
+) -> None:
     """Validate, type, quarantine and load one chunk of JSON object texts."""
     con = store.con
     bad = list(chunk.bad)
@@ -167,12 +205,17 @@ def load_chunk(store: Store, table: Table, chunk: Chunk, source: str, summary: I
     try:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE th_lines AS SELECT line_no, text, "
-            "json_valid(text) AND json_type(text::JSON) = 'OBJECT' AS ok FROM th_chunk"
+            "coalesce(CASE WHEN json_valid(text) THEN json_type(text::JSON) = 'OBJECT' END, false) AS ok "
+            "FROM th_chunk"
         )
     finally:
         con.unregister("th_chunk")
     for line_no, text in con.execute("SELECT line_no, text FROM th_lines WHERE NOT ok").fetchall():
-        reason = "not valid JSON (truncated or malformed line)" if not _is_json(text) else "not a JSON object"
+        reason = (
+            "not valid JSON (truncated or malformed line)"
+            if not _is_json(text)
+            else "not a JSON object"
+        )
         bad.append((f"{source}:{line_no}", reason, text))
     keys = [
         r[0]
@@ -191,20 +234,28 @@ def load_chunk(store: Store, table: Table, chunk: Chunk, source: str, summary: I
     if unknown:
         known = summary.unknown_columns.setdefault(table.name, [])
         known.extend(k for k in unknown if k not in known)
-    sql, params = staging_sql(table, mapping, "(SELECT line_no, text FROM th_lines WHERE ok)")
+    sql, params = staging_sql(
+        table, mapping, "(SELECT line_no, text FROM th_lines WHERE ok)", keep_unknown=bool(unknown)
+    )
     con.execute(f"CREATE OR REPLACE TEMP TABLE th_staged AS {sql}", params)
     for line_no, text, reason in con.execute(
-        "SELECT line_no, text, _reason FROM th_staged WHERE _reason IS NOT NULL"
+        "SELECT s.line_no, l.text, s._reason FROM th_staged s JOIN th_lines l USING (line_no)"
+        " WHERE s._reason IS NOT NULL"
     ).fetchall():
         bad.append((f"{source}:{line_no}", reason, text))
-    con.execute("CREATE OR REPLACE TEMP VIEW th_good AS SELECT * EXCLUDE (line_no, text, _reason) FROM th_staged WHERE _reason IS NULL")
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW th_good AS SELECT * EXCLUDE (line_no, _reason) FROM th_staged"
+        " WHERE _reason IS NULL"
+    )
     stats = store.load_staged(table.name, "th_good", source)
     summary.inserted[table.name] = summary.inserted.get(table.name, 0) + stats.inserted
     summary.duplicates += stats.duplicates
     store.quarantine([(table.name, source, loc, reason, text) for loc, reason, text in bad])
     for _loc, reason, _text in bad:
         summary.add_quarantine(reason)
-    con.execute("DROP VIEW IF EXISTS th_good; DROP TABLE IF EXISTS th_staged; DROP TABLE IF EXISTS th_lines")
+    con.execute(
+        "DROP VIEW IF EXISTS th_good; DROP TABLE IF EXISTS th_staged; DROP TABLE IF EXISTS th_lines"
+    )
 
 
 def _is_json(text: str) -> bool:

@@ -44,23 +44,26 @@ def _typed_expr(col: Column, raw: str, json_value: str) -> str:
     return f"TRY_CAST({raw} AS {col.duckdb_type})"
 
 
-def staging_sql(table: Table, keys: dict[str, str], source_view: str) -> tuple[str, dict[str, object]]:
-    """SQL selecting typed columns, ``_RowId``, ``_Extra`` and a failure ``_reason``.
+def staging_sql(
+    table: Table, keys: dict[str, str], source_view: str, keep_unknown: bool
+) -> tuple[str, dict[str, object]]:
+    """SQL selecting ``line_no``, typed columns, ``_RowId``, ``_Extra`` and a failure ``_reason``.
 
-    *keys* maps each JSON key found in the input to the table column it fills (keys not in
-    the mapping go to ``_Extra``). *source_view* has columns ``line_no`` and ``text``
-    (valid JSON objects only). Returns the SQL and its named parameters.
+    *keys* maps each JSON key found in the input to the table column it fills. When
+    *keep_unknown* is set the input has other keys too, and they are kept in ``_Extra``.
+    *source_view* has columns ``line_no`` and ``text`` (valid JSON objects only).
+    Returns the SQL and its named parameters.
     """
-    targets = [(k, table.column(c)) for k, c in keys.items()]
-    mapped = [(k, c) for k, c in targets if c is not None and not c.is_system]
-    paths = [json.dumps(k) for k, _ in mapped]
+    mapped = [(k, table.column(c)) for k, c in keys.items()]
+    columns = [(k, c) for k, c in mapped if c is not None and not c.is_system]
+    dynamic = [(k, c) for k, c in columns if c.kql_type == "dynamic"]
+    params: dict[str, object] = {}
     selects: list[str] = []
     checks: list[str] = []
-    for i, (key, col) in enumerate(mapped, start=1):
-        assert col is not None
+    for i, (key, col) in enumerate(columns, start=1):
         raw = f"_s[{i}]"
-        jv = f"_j[{i}]"
-        expr = _typed_expr(col, raw, jv)
+        json_value = f"_j[{1 + dynamic.index((key, col))}]" if col.kql_type == "dynamic" else raw
+        expr = _typed_expr(col, raw, json_value)
         selects.append(f"{expr} AS {quote_ident(col.name)}")
         if col.kql_type not in ("string", "guid", "dynamic"):
             label = json.dumps(f"{key}: cannot read ")[1:-1].replace("'", "''")
@@ -68,23 +71,22 @@ def staging_sql(table: Table, keys: dict[str, str], source_view: str) -> tuple[s
                 f"CASE WHEN {raw} IS NOT NULL AND {raw} <> '' AND ({expr}) IS NULL THEN "
                 f"'{label}' || to_json({raw}) || ' as {col.kql_type}' END"
             )
-    known = {k: None for k, c in targets if c is not None}
-    params: dict[str, object] = {"th_known": json.dumps(known)}
-    extra = (
-        "CASE WHEN json_merge_patch(text, $th_known::JSON)::VARCHAR = '{}' THEN NULL "
-        "ELSE json_merge_patch(text, $th_known::JSON) END"
-    )
-    reason = f"concat_ws('; ', {', '.join(checks)})" if checks else "''"
-    extract = "NULL AS _s, NULL AS _j"
-    if mapped:
-        params["th_paths"] = [f"$.{p}" for p in paths]
-        extract = (
-            "json_extract_string(text, $th_paths::VARCHAR[]) AS _s, "
-            "json_extract(text, $th_paths::VARCHAR[]) AS _j"
-        )
+    extracts = ["NULL AS _s", "NULL AS _j"]
+    if columns:
+        params["th_paths"] = [f"$.{json.dumps(k)}" for k, _ in columns]
+        extracts[0] = "json_extract_string(text, $th_paths::VARCHAR[]) AS _s"
+    if dynamic:
+        params["th_dynamic"] = [f"$.{json.dumps(k)}" for k, _ in dynamic]
+        extracts[1] = "json_extract(text, $th_dynamic::VARCHAR[]) AS _j"
+    extra = "NULL::JSON"
+    if keep_unknown:
+        # RFC 7386 merge patch: a null member deletes the key, leaving only unknown keys.
+        params["th_known"] = json.dumps({k: None for k in keys})
+        extra = "nullif(json_merge_patch(text, $th_known::JSON)::VARCHAR, '{}')::JSON"
+    reason = f"nullif(concat_ws('; ', {', '.join(checks)}), '')" if checks else "NULL::VARCHAR"
     body = ", ".join([*selects, f"{extra} AS {quote_ident(EXTRA)}"])
     sql = (
-        f"SELECT line_no, text, {body}, md5(text) AS {quote_ident(ROW_ID)}, "
-        f"nullif({reason}, '') AS _reason FROM (SELECT line_no, text, {extract} FROM {source_view})"
+        f"SELECT line_no, {body}, md5(text) AS {quote_ident(ROW_ID)}, {reason} AS _reason "
+        f"FROM (SELECT line_no, text, {', '.join(extracts)} FROM {source_view})"
     )
     return sql, params

@@ -46,7 +46,9 @@ def translation_error(kql: str, exc: duckdb_kql.KqlError) -> TracehoundError:
             "rewrite the query, or run it on a Log Analytics / ADX backend",
         )
     if isinstance(exc, duckdb_kql.KqlSchemaError):
-        return KqlSyntaxError(f"KQL schema error: {exc}", "check table and column names (`tracehound schema TABLE`)")
+        return KqlSyntaxError(
+            f"KQL schema error: {exc}", "check table and column names (`tracehound schema TABLE`)"
+        )
     return TracehoundError(f"KQL error: {exc}")
 
 

@@ -14,6 +14,7 @@ from tracehound.errors import TracehoundError
 from tracehound.kql.compat import CompatContext, apply_rewrites
 from tracehound.kql.diagnostics import translation_error
 from tracehound.kql.guard import ensure_tabular_query
+from tracehound.kql.peephole import simplify_like_patterns
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def translate(
             f"query parameters declared but not given: {', '.join(sorted(result.unbound))}",
             "pass a value for each declared parameter",
         )
-    return Translation(kql, rewritten, str(result), dict(result.parameters))
+    sql = simplify_like_patterns(str(result))
+    return Translation(kql, rewritten, sql, dict(result.parameters))
 
 
 _DUCKDB_TO_KQL = {

@@ -22,7 +22,9 @@ def ensure_tabular_query(kql: str) -> None:
     """Raise ManagementCommandError for a control command; do nothing for a query."""
     head = strip_leading_comments(kql)
     if not head:
-        raise ManagementCommandError("empty query", "pass a KQL query such as `DeviceInfo | take 5`")
+        raise ManagementCommandError(
+            "empty query", "pass a KQL query such as `DeviceInfo | take 5`"
+        )
     if head.startswith("."):
         command = head.split(None, 2)[:2]
         raise ManagementCommandError(
