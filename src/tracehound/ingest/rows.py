@@ -36,21 +36,31 @@ class IngestSummary:
     files: int = 0
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    events: int = 0  # raw events read (ingest of Windows telemetry)
+    notes: dict[str, int] = field(default_factory=dict)  # things done or skipped on purpose
 
-    def add_quarantine(self, reason: str) -> None:
-        self.quarantined += 1
+    def add_quarantine(self, reason: str, count: int = 1) -> None:
+        self.quarantined += count
         key = reason.split(":", 1)[0] if len(reason) > 60 else reason
-        self.quarantine_reasons[key] = self.quarantine_reasons.get(key, 0) + 1
+        self.quarantine_reasons[key] = self.quarantine_reasons.get(key, 0) + count
+
+    def add_note(self, note: str, count: int = 1) -> None:
+        self.notes[note] = self.notes.get(note, 0) + count
+
+    def add_inserted(self, table: str, count: int) -> None:
+        self.inserted[table] = self.inserted.get(table, 0) + count
 
     def as_dict(self) -> dict[str, object]:
         return {
             "files": self.files,
+            "events": self.events,
             "inserted": dict(sorted(self.inserted.items())),
             "inserted_total": sum(self.inserted.values()),
             "duplicates": self.duplicates,
             "quarantined": self.quarantined,
             "quarantine_reasons": self.quarantine_reasons,
             "unknown_columns": self.unknown_columns,
+            "notes": self.notes,
         }
 
 

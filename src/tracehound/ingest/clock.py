@@ -1,0 +1,66 @@
+"""UTC times for events that only carry a local 12-hour clock with no zone.
+
+Some OTRF exports keep, for most events, only ``TimeCreated`` written on the collector's local
+clock in 12-hour form without AM/PM (``2020-10-21 12:19:04`` for 00:19). Events of the same
+file that also carry a true UTC time (Sysmon's ``UtcTime``) calibrate it: the offset between
+the two, modulo 12 hours, is the zone offset; each local time then gets that offset plus the
+multiple of 12 hours that puts it nearest the median UTC time of the batch. This assumes a
+batch spans less than 6 hours (OTRF datasets span minutes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+HALF_DAY = 43_200
+STEP = 900  # zone offsets are multiples of 15 minutes
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Offset (seconds, modulo 12 h) from the local clock to UTC, and a reference UTC epoch."""
+
+    offset: int
+    reference: float
+
+
+def calibrate(con: duckdb.DuckDBPyConnection, events: str) -> Calibration | None:
+    """The calibration the events of *events* support, or None when none has both times."""
+    row = con.execute(
+        f"SELECT mode((((round((epoch(Time) - epoch(LocalTime)) / {STEP}) * {STEP})::BIGINT "
+        f"% {HALF_DAY}) + {HALF_DAY}) % {HALF_DAY}), median(epoch(Time)) "
+        f"FROM {events} WHERE Time IS NOT NULL AND LocalTime IS NOT NULL"
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return Calibration(int(row[0]), float(row[1]))
+
+
+def apply(
+    con: duckdb.DuckDBPyConnection, events: str, calibration: Calibration | None
+) -> tuple[int, int]:
+    """Fill ``Time`` from ``LocalTime`` where it is missing.
+
+    Returns (calibrated, uncalibrated): with no calibration the local time is kept as
+    written and counted, so the summary can say those times are uncertain.
+    """
+    missing = con.execute(
+        f"SELECT count(*) FROM {events} WHERE Time IS NULL AND LocalTime IS NOT NULL"
+    ).fetchone()
+    count = int(missing[0]) if missing else 0
+    if not count:
+        return 0, 0
+    if calibration is None:
+        con.execute(
+            f"UPDATE {events} SET Time = LocalTime WHERE Time IS NULL AND LocalTime IS NOT NULL"
+        )
+        return 0, count
+    con.execute(
+        f"UPDATE {events} SET Time = LocalTime + to_seconds(($offset + {HALF_DAY} * "
+        f"round(($reference - epoch(LocalTime) - $offset) / {HALF_DAY}))::BIGINT) "
+        "WHERE Time IS NULL AND LocalTime IS NOT NULL",
+        {"offset": calibration.offset, "reference": calibration.reference},
+    )
+    return count, 0
