@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tracehound.backends.factory import BackendSettings
 from tracehound.errors import UsageError
 
 DEFAULT_CONFIG = Path("tracehound.toml")
@@ -40,6 +41,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="allow")
     store: StoreSettings = Field(default_factory=StoreSettings)
     query: QuerySettings = Field(default_factory=QuerySettings)
+    backend: BackendSettings = Field(default_factory=BackendSettings)
     source: Path | None = None
 
     @property

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from tracehound.backends.base import LogBackend
+from tracehound.backends.factory import BackendName, chosen_backend, remote_backend
 from tracehound.config import Settings, load_settings, resolve_db_path
 from tracehound.render import OutputFormat
 from tracehound.store import Store
@@ -27,6 +31,15 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         help="Configuration file (env TRACEHOUND_CONFIG; default ./tracehound.toml).",
+        show_default=False,
+    ),
+]
+BackendOption = Annotated[
+    BackendName | None,
+    typer.Option(
+        "--backend",
+        help="Where queries run: local (the embedded store), loganalytics or adx (env TRACEHOUND_BACKEND).",
+        case_sensitive=False,
         show_default=False,
     ),
 ]
@@ -49,6 +62,24 @@ def open_store(db: Path | None, config: Path | None, read_only: bool) -> tuple[S
     """Open the store the options point at (created on first use)."""
     settings = settings_for(config)
     return Store.open(resolve_db_path(db, settings), read_only=read_only), settings
+
+
+@contextmanager
+def open_backend(
+    backend: BackendName | None, db: Path | None, config: Path | None
+) -> Iterator[tuple[LogBackend, Settings]]:
+    """The backend the options, environment and configuration choose, ready to query."""
+    settings = settings_for(config)
+    name = chosen_backend(backend, settings.backend)
+    if name is not BackendName.local:
+        yield remote_backend(name, settings.backend), settings
+        return
+    from tracehound.backends.local import LocalBackend
+    from tracehound.kql.compat import CompatContext
+
+    with Store.open(resolve_db_path(db, settings), read_only=True) as store:
+        context = CompatContext(schema=store.kql_schema(), externaldata=settings.query.externaldata)
+        yield LocalBackend(store, context), settings
 
 
 def emit_json(document: Any) -> None:

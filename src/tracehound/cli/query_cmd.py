@@ -8,10 +8,15 @@ from typing import Annotated
 
 import typer
 
-from tracehound.backends.local import LocalBackend
-from tracehound.cli.common import ConfigOption, DbOption, FormatOption, open_store, status
+from tracehound.cli.common import (
+    BackendOption,
+    ConfigOption,
+    DbOption,
+    FormatOption,
+    open_backend,
+    status,
+)
 from tracehound.errors import UsageError
-from tracehound.kql.compat import CompatContext
 from tracehound.render import OutputFormat, write
 
 
@@ -24,42 +29,38 @@ def query(
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    backend: BackendOption = None,
     fmt: FormatOption = OutputFormat.table,
     limit: Annotated[
         int | None, typer.Option("--limit", help="Row cap (default from config, 1000).", min=1)
     ] = None,
     explain: Annotated[
-        bool, typer.Option("--explain", help="Print the SQL the query becomes; run nothing.")
+        bool,
+        typer.Option("--explain", help="Print what the query becomes (SQL locally); run nothing."),
     ] = False,
 ) -> None:
-    """Run a KQL query on the embedded store (read-only)."""
+    """Run a KQL query (read-only) on the embedded store, Log Analytics or Azure Data Explorer."""
     text = _query_text(kql, file)
-    store, settings = open_store(db, config, read_only=True)
-    with store:
-        backend = LocalBackend(
-            store,
-            CompatContext(schema=store.kql_schema(), externaldata=settings.query.externaldata),
-        )
+    with open_backend(backend, db, config) as (engine, settings):
         if explain:
-            translation = backend.translate(text)
-            if translation.rewritten != text:
-                status.print(
-                    "-- KQL after compatibility rewrites:\n" + translation.rewritten, markup=False
-                )
-            sys.stdout.write(translation.sql + "\n")
+            sys.stdout.write(engine.explain(text) + "\n")
             return
-        cap = limit or settings.query.default_limit
-        result = backend.query(text, limit=cap)
+        result = engine.query(text, limit=limit or settings.query.default_limit)
     write(result, fmt, sys.stdout)
     for message in result.messages:
         status.print(f"note: {message}", markup=False)
+    if result.status == "partial":
+        status.print("partial result: the backend did not return every row", markup=False)
     if result.truncated:
         status.print(
             f"truncated: showing the first {result.row_count} rows; raise --limit or aggregate the query",
             markup=False,
         )
     else:
-        status.print(f"{result.row_count} rows in {result.elapsed_seconds:.3f}s", markup=False)
+        status.print(
+            f"{result.row_count} rows in {result.elapsed_seconds:.3f}s ({result.backend})",
+            markup=False,
+        )
 
 
 def _query_text(kql: str | None, file: Path | None) -> str:
