@@ -87,3 +87,15 @@ def test_a_locked_store_names_the_process_that_holds_it(db_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_translations_are_cached_per_query_and_parameters(store: Store) -> None:
+    from tracehound.backends.local import LocalBackend
+
+    backend = LocalBackend(store)
+    kql = "declare query_parameters(d:string); DeviceInfo | where DeviceName == d"
+    first = backend.translate(kql, {"d": "a"})
+    assert backend.translate(kql, {"d": "a"}) is first
+    other = backend.translate(kql, {"d": "b"})
+    assert other is not first and other.parameters != first.parameters
+    assert backend.query(kql, {"d": "a"}).row_count == 0

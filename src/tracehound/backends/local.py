@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -12,14 +13,21 @@ from tracehound.kql.engine import Translation, execute, translate
 from tracehound.schema import get_table
 from tracehound.store import Store, quote_ident
 
+TRANSLATION_CACHE_SIZE = 512
+
 
 class LocalBackend:
-    """Runs KQL on an open :class:`Store`; the schema is read once per backend."""
+    """Runs KQL on an open :class:`Store`; the schema is read once per backend.
+
+    Translations are cached per backend (the schema cannot change under it): detections and
+    hunts run the same queries again and again, and translating costs 5-30 ms per query.
+    """
 
     name = "local"
 
     def __init__(self, store: Store, context: CompatContext | None = None) -> None:
         self.store = store
+        self._cache: OrderedDict[tuple[Any, ...], Translation] = OrderedDict()
         self._schema = store.kql_schema()
         self._context = context or CompatContext(schema=self._schema)
         if not self._context.schema:
@@ -36,7 +44,18 @@ class LocalBackend:
     def translate(
         self, kql: str, parameters: dict[str, Any] | None = None, now: datetime | None = None
     ) -> Translation:
-        return translate(kql, self._schema, parameters, self._context, now)
+        key = _cache_key(kql, parameters, now)
+        if key is None:
+            return translate(kql, self._schema, parameters, self._context, now)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        translation = translate(kql, self._schema, parameters, self._context, now)
+        self._cache[key] = translation
+        if len(self._cache) > TRANSLATION_CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return translation
 
     def explain(self, kql: str, parameters: dict[str, Any] | None = None) -> str:
         return self.translate(kql, parameters).sql
@@ -93,3 +112,16 @@ class LocalBackend:
             clauses.append(f"{moment} < $th_window_end")
         sql = f"SELECT * FROM ({translation.sql}) WHERE {' AND '.join(clauses)}"
         return Translation(translation.kql, translation.rewritten, sql, params), ()
+
+
+def _cache_key(
+    kql: str, parameters: dict[str, Any] | None, now: datetime | None
+) -> tuple[Any, ...] | None:
+    """A hashable key, or None when a parameter value cannot be one (then nothing is cached)."""
+    items = tuple(sorted((parameters or {}).items()))
+    key = (kql, items, now)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
