@@ -202,9 +202,9 @@ class Store:
         """Insert rows from the relation or view *staged* into *table_name*.
 
         *staged* must have columns named as the table's (any subset, already of the right
-        types or castable) and ``_RowId``. Both time columns are filled from whichever one is
-        present; rows whose ``_RowId`` is already stored, or repeated within *staged*, are
-        skipped and counted as duplicates.
+        types or castable) and ``_RowId``, optionally ``_Source`` (else *source* is used).
+        Both time columns are filled from whichever one is present; rows whose ``_RowId`` is
+        already stored, or repeated within *staged*, are skipped and counted as duplicates.
         """
         self.require_writable()
         table = get_table(table_name)
@@ -221,8 +221,8 @@ class Store:
                 expr = f"coalesce({', '.join(parts)})" if parts else "NULL"
             elif col.name == INGESTED_AT:
                 expr = "now()::TIMESTAMP"
-            elif col.name == SOURCE:
-                expr = "?"
+            elif col.name == SOURCE:  # a staged _Source (rows of several files) wins
+                expr = f"coalesce({quote_ident(SOURCE)}, ?)" if SOURCE in staged_cols else "?"
             elif col.name in staged_cols:
                 expr = quote_ident(col.name)
             else:

@@ -26,30 +26,30 @@ class Calibration:
     reference: float
 
 
-def calibrate(con: duckdb.DuckDBPyConnection, events: str) -> Calibration | None:
-    """The calibration the events of *events* support, or None when none has both times."""
+def calibrate(con: duckdb.DuckDBPyConnection, events: str, part: int) -> Calibration | None:
+    """The calibration events of file *part* in *events* support (None: none has both times)."""
     row = con.execute(
         f"SELECT mode((((round((epoch(Time) - epoch(LocalTime)) / {STEP}) * {STEP})::BIGINT "
         f"% {HALF_DAY}) + {HALF_DAY}) % {HALF_DAY}), median(epoch(Time)) "
-        f"FROM {events} WHERE Time IS NOT NULL AND LocalTime IS NOT NULL"
-    ).fetchone()
-    if row is None or row[0] is None:
+        f"FROM {events} WHERE _part = $part AND Time IS NOT NULL AND LocalTime IS NOT NULL",
+        {"part": part},
+    ).fetchall()[0]
+    if row[0] is None:
         return None
     return Calibration(int(row[0]), float(row[1]))
 
 
 def apply(
-    con: duckdb.DuckDBPyConnection, events: str, calibration: Calibration | None
+    con: duckdb.DuckDBPyConnection, events: str, part: int, calibration: Calibration | None
 ) -> tuple[int, int]:
-    """Fill ``Time`` from ``LocalTime`` where it is missing.
+    """Fill ``Time`` from ``LocalTime`` where it is missing, for the events of file *part*.
 
     Returns (calibrated, uncalibrated): with no calibration the local time is kept as
     written and counted, so the summary can say those times are uncertain.
     """
-    missing = con.execute(
-        f"SELECT count(*) FROM {events} WHERE Time IS NULL AND LocalTime IS NOT NULL"
-    ).fetchone()
-    count = int(missing[0]) if missing else 0
+    todo = "_part = $part AND Time IS NULL AND LocalTime IS NOT NULL"
+    missing = con.execute(f"SELECT count(*) FROM {events} WHERE {todo}", {"part": part}).fetchall()
+    count = int(missing[0][0])
     if not count:
         return 0, 0
     if calibration is None:
@@ -60,7 +60,7 @@ def apply(
     con.execute(
         f"UPDATE {events} SET Time = LocalTime + to_seconds(($offset + {HALF_DAY} * "
         f"round(($reference - epoch(LocalTime) - $offset) / {HALF_DAY}))::BIGINT) "
-        "WHERE Time IS NULL AND LocalTime IS NOT NULL",
-        {"offset": calibration.offset, "reference": calibration.reference},
-    )
+        f"WHERE {todo}",
+        {"offset": calibration.offset, "reference": calibration.reference, "part": part},
+    ).fetchall()
     return count, 0

@@ -43,6 +43,14 @@ class Rule:
     fields: tuple[tuple[str, FieldSpec], ...]
     copy_event_fields: bool = False
 
+    def matches(self, channel: str, event_id: int) -> bool:
+        """Whether events of *channel* (lower-case) and *event_id* can match this rule."""
+        if self.channels and channel not in self.channels:
+            return False
+        if channel in self.not_channels:
+            return False
+        return not self.event_ids or event_id in self.event_ids
+
 
 @dataclass(frozen=True)
 class Mapping:
@@ -182,11 +190,22 @@ def rule_sql(rule: Rule, events: str) -> str:
     extract = f"json_extract_string(data, {paths})" if fields.names else "NULL::VARCHAR[]"
     where = f" WHERE {' AND '.join(filters)}" if filters else ""
     return (
-        f"SELECT _RowId, {selects} FROM (SELECT *, {extract} AS f FROM {events} "
+        f"SELECT _RowId, _Source, {selects} FROM (SELECT *, {extract} AS f FROM {events} "
         f"WHERE {_match_sql(rule)}){where}"
     )
 
 
-def table_sql(mapping: Mapping, events: str) -> str:
-    """All of *mapping*'s rules as one query (rules unioned by column name)."""
-    return " UNION ALL BY NAME ".join(f"({rule_sql(r, events)})" for r in mapping.rules)
+def table_sql(
+    mapping: Mapping, events: str, present: set[tuple[str, int]] | None = None
+) -> str | None:
+    """*mapping*'s rules as one query (unioned by column name), or None when none applies.
+
+    With *present* (the lower-case channel and event id pairs staged), rules no staged event
+    can match are left out: compiling SQL costs more than running it on small batches.
+    """
+    rules = [
+        r for r in mapping.rules if present is None or any(r.matches(c, e) for c, e in present)
+    ]
+    if not rules:
+        return None
+    return " UNION ALL BY NAME ".join(f"({rule_sql(r, events)})" for r in rules)

@@ -35,7 +35,9 @@ from tracehound.ingest.rows import Chunk, IngestSummary, load_chunk, read_with_d
 from tracehound.schema import get_table
 from tracehound.store import Store
 
-FLUSH_EVENTS = 200_000
+FLUSH_EVENTS = 50_000
+# DuckDB memory while ingesting (staging spills to disk beyond it); restored afterwards.
+MEMORY_LIMIT = "1GB"
 RAW_TABLES = ("SecurityEvent", "WindowsEvent")
 EVENTS_LABEL = "(events)"  # quarantine table_name for records that never became an event
 STAGE = "th_ev"
@@ -45,15 +47,17 @@ Progress = Callable[[int], None]
 
 
 @dataclass
-class _Stage:
-    """Events of one input staged but not yet loaded, and what the file has taught so far."""
+class _Batch:
+    """Events staged (from one or more files) but not loaded yet.
 
-    location: str
-    layout: str
+    Small files are staged together and loaded in one go: compiling and committing the
+    mapping SQL costs more than running it on a few hundred events.
+    """
+
     rows: int = 0
-    calibration: clock.Calibration | None = None
+    parts: int = 0  # files staged so far (each file's events carry its number in _part)
     created: bool = False
-    pending: list[tuple[str, str, str]] = field(default_factory=list)
+    pending: list[tuple[str, str, str, str]] = field(default_factory=list)  # + source
 
 
 def ingest_paths(
@@ -77,6 +81,28 @@ def ingest_paths(
     if table is not None:
         table = get_table(table).name
     summary = IngestSummary()
+    batch = _Batch()
+    con = store.con
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    try:
+        _ingest_items(store, paths, input_format, table, summary, progress, batch)
+        _flush(store, batch, summary)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {MAPPED}")
+        con.execute("SET memory_limit = $limit", {"limit": str(limit)}).fetchall()
+    return summary
+
+
+def _ingest_items(
+    store: Store,
+    paths: Iterable[Path | str],
+    input_format: str,
+    table: str | None,
+    summary: IngestSummary,
+    progress: Progress | None,
+    batch: _Batch,
+) -> None:
     for item in sources.expand([Path(p) for p in paths]):
         if isinstance(item, sources.Problem):
             _quarantine(
@@ -86,10 +112,9 @@ def ingest_paths(
             if item.reason:
                 summary.add_note(f"skipped: {item.reason}")
         else:
-            _ingest_input(store, item, input_format, table, summary, progress)
+            _ingest_input(store, item, input_format, table, summary, progress, batch)
         if progress is not None and item.weight:
             progress(item.weight)
-    return summary
 
 
 def _quarantine(
@@ -107,124 +132,128 @@ def _ingest_input(
     table: str | None,
     summary: IngestSummary,
     progress: Progress | None,
+    batch: _Batch,
 ) -> None:
     plain = item.weight == item.size and "!" not in item.location
     reader_progress = progress if plain else None
     try:
         head = item.stream.read(HEAD_BYTES)
     except readers.READ_ERRORS as exc:
-        _quarantine(
-            store,
-            summary,
-            EVENTS_LABEL,
-            [(item.location, f"input cannot be read: {exc}", "")],
-            item.location,
-        )
+        bad = [(item.location, f"input cannot be read: {exc}", "")]
+        _quarantine(store, summary, EVENTS_LABEL, bad, item.location)
         return
     found = forced(input_format, item.name, head)
     stream = Prefixed(head, item.stream)
     summary.files += 1
     if found.kind == "evtx":
-        _load_events(
-            store,
-            readers.evtx_records(stream, item.location, reader_progress),
-            "eventxml",
-            item.location,
-            summary,
-        )
+        chunks = readers.evtx_records(stream, item.location, reader_progress)
+        _stage_events(store, batch, chunks, "eventxml", item.location, summary)
     elif found.kind == "events":
         assert found.layout is not None
         chunks = readers.json_lines(stream, item.location, reader_progress)
-        _load_events(store, chunks, found.layout, item.location, summary)
+        _stage_events(store, batch, chunks, found.layout, item.location, summary)
     elif found.kind == "document":
-        _load_document(store, stream, item, table, summary)
+        _load_document(store, batch, stream, item, table, summary)
     elif found.kind == "rows":
         _load_rows(store, stream, item, found, table, summary, reader_progress)
     else:
         sample = head[:2000].decode("utf-8", "replace")
-        _quarantine(
-            store,
-            summary,
-            EVENTS_LABEL,
-            [(item.location, f"unknown layout: {found.reason}", sample)],
-            item.location,
-        )
+        bad = [(item.location, f"unknown layout: {found.reason}", sample)]
+        _quarantine(store, summary, EVENTS_LABEL, bad, item.location)
 
 
 # -- Windows events --------------------------------------------------------------------------
 
 
-def _load_events(
-    store: Store, chunks: Iterator[Chunk], layout: str, location: str, summary: IngestSummary
+def _stage_events(
+    store: Store,
+    batch: _Batch,
+    chunks: Iterator[Chunk],
+    layout: str,
+    location: str,
+    summary: IngestSummary,
 ) -> None:
-    sql = normalize_sql(get_layout(layout), "th_raw")
-    stage = _Stage(location, layout)
+    """Stage one file's events; fix their local-clock times; flush when the batch is full."""
+    sql = f"SELECT *, $source AS _Source, $part AS _part FROM ({normalize_sql(get_layout(layout), 'th_raw')})"
     con = store.con
-    try:
-        for chunk in chunks:
-            stage.pending.extend(chunk.bad)
-            rows = chunk.lines.num_rows
-            if rows:
-                con.register("th_raw", chunk.lines)
-                try:
-                    verb = (
-                        f"INSERT INTO {STAGE} "
-                        if stage.created
-                        else f"CREATE OR REPLACE TEMP TABLE {STAGE} AS "
-                    )
-                    con.execute(verb + sql)
-                finally:
-                    con.unregister("th_raw")
-                stage.created = True
-                stage.rows += rows
-            if stage.rows >= FLUSH_EVENTS:
-                _flush(store, stage, summary)
-        _flush(store, stage, summary)
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {MAPPED}")
+    batch.parts += 1
+    part = batch.parts
+    calibration: clock.Calibration | None = None
+    for chunk in chunks:
+        batch.pending.extend((loc, reason, text, location) for loc, reason, text in chunk.bad)
+        if chunk.lines.num_rows:
+            con.register("th_raw", chunk.lines)
+            try:
+                verb = (
+                    f"INSERT INTO {STAGE} "
+                    if batch.created
+                    else f"CREATE OR REPLACE TEMP TABLE {STAGE} AS "
+                )
+                con.execute(verb + sql, {"source": location, "part": part}).fetchall()
+            finally:
+                con.unregister("th_raw")
+            batch.created = True
+            batch.rows += chunk.lines.num_rows
+            summary.events += chunk.lines.num_rows
+        if batch.rows >= FLUSH_EVENTS:
+            calibration = _fix_clock(store, part, calibration, summary)
+            _flush(store, batch, summary)
+    if batch.created:
+        _fix_clock(store, part, calibration, summary)
 
 
-def _flush(store: Store, stage: _Stage, summary: IngestSummary) -> None:
+def _fix_clock(
+    store: Store, part: int, previous: clock.Calibration | None, summary: IngestSummary
+) -> clock.Calibration | None:
+    calibration = clock.calibrate(store.con, STAGE, part) or previous
+    calibrated, uncertain = clock.apply(store.con, STAGE, part, calibration)
+    if calibrated:
+        summary.add_note(
+            "times read from a 12-hour local clock, calibrated against UTC times", calibrated
+        )
+    if uncertain:
+        summary.add_note(
+            "times read from a local clock with nothing to calibrate it (kept as written)",
+            uncertain,
+        )
+    return calibration
+
+
+def _flush(store: Store, batch: _Batch, summary: IngestSummary) -> None:
     """Load the staged events into every mapped table; quarantine the unreadable ones."""
     con = store.con
-    bad = list(stage.pending)
-    stage.pending.clear()
-    if stage.created:
-        where = (
-            "path"
-            if stage.layout != "eventxml" or not stage.location.lower().endswith(".evtx")
-            else "record"
-        )
-        sep = ":" if where == "path" else ": record "
-        for line_no, text, reason in con.execute(
-            f"SELECT line_no, text, _reason FROM {STAGE} WHERE _reason IS NOT NULL ORDER BY line_no"
+    bad = list(batch.pending)
+    batch.pending.clear()
+    if batch.created:
+        for source, line_no, text, reason in con.execute(
+            f"SELECT _Source, line_no, text, _reason FROM {STAGE} WHERE _reason IS NOT NULL "
+            "ORDER BY _part, line_no"
         ).fetchall():
-            bad.append((f"{stage.location}{sep}{line_no}", reason, text))
-        summary.events += stage.rows
-        stage.calibration = clock.calibrate(con, STAGE) or stage.calibration
-        calibrated, uncertain = clock.apply(con, STAGE, stage.calibration)
-        if calibrated:
-            summary.add_note(
-                "times read from a 12-hour local clock, calibrated against UTC times", calibrated
-            )
-        if uncertain:
-            summary.add_note(
-                "times read from a local clock with nothing to calibrate it (kept as written)",
-                uncertain,
-            )
+            sep = ": record " if source.lower().endswith(".evtx") else ":"
+            bad.append((f"{source}{sep}{line_no}", reason, text, source))
+        present = {
+            (str(c), int(e))
+            for c, e in con.execute(
+                f"SELECT DISTINCT lower(Channel), EventID FROM {STAGE} WHERE _reason IS NULL"
+            ).fetchall()
+        }
         for mapping in mappings():
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {MAPPED} AS {table_sql(mapping, STAGE)}")
-            row = con.execute(f"SELECT count(*) FROM {MAPPED}").fetchone()
-            if not row or not row[0]:
+            sql = table_sql(mapping, STAGE, present)
+            if sql is None:
                 continue
-            stats = store.load_staged(mapping.table, MAPPED, stage.location)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {MAPPED} AS {sql}")
+            if not con.execute(f"SELECT count(*) FROM {MAPPED}").fetchall()[0][0]:
+                continue
+            stats = store.load_staged(mapping.table, MAPPED, "(ingest)")
             summary.add_inserted(mapping.table, stats.inserted)
             if mapping.table in RAW_TABLES:
                 summary.duplicates += stats.duplicates
-        con.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        stage.created = False
-        stage.rows = 0
-    _quarantine(store, summary, EVENTS_LABEL, bad, stage.location)
+        con.execute(f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {MAPPED}")
+        batch.created = False
+        batch.rows = 0
+    store.quarantine([(EVENTS_LABEL, src, loc, reason, text) for loc, reason, text, src in bad])
+    for _loc, reason, _text, _src in bad:
+        summary.add_quarantine(reason)
 
 
 # -- whole JSON documents and table exports ------------------------------------------------------
@@ -242,6 +271,7 @@ def _la_response_records(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _load_document(
     store: Store,
+    batch: _Batch,
     stream: readers.ByteStream,
     item: sources.Input,
     table: str | None,
@@ -275,7 +305,7 @@ def _load_document(
         for part in [texts[s : s + readers.BATCH_RECORDS]]
     )
     if found.kind == "events" and found.layout is not None:
-        _load_events(store, chunks, found.layout, item.location, summary)
+        _stage_events(store, batch, chunks, found.layout, item.location, summary)
     elif found.kind == "rows" or table is not None:
         target = get_table(found.table or table or "")
         for chunk in chunks:
