@@ -40,9 +40,9 @@ def _root(
 
 
 def _register() -> None:
-    from tracehound.cli import ingest_cmd, query_cmd, store_cmds
+    from tracehound.cli import ingest_cmd, lab_cmd, query_cmd, store_cmds
 
-    for module in (store_cmds, query_cmd, ingest_cmd):
+    for module in (store_cmds, query_cmd, ingest_cmd, lab_cmd):
         module.register(app)
 
 

@@ -1,0 +1,1 @@
+"""Reference catalogs for the lab: programs, places, cloud apps and operations (data only)."""
