@@ -2,8 +2,9 @@
 
 The independent count reads the same files with plain Python (json, zipfile, tarfile and the
 evtx parser), finds each event's computer, channel, record id and event id by direct dict
-access per layout, deduplicates by (computer, channel, record id) (or the record text when
-it has no record id) and applies the issue's event -> table list. It shares no code with the
+access per layout, deduplicates by (computer, channel, record id, event id) (or the record
+text when it has no record id; the event id is in the key because OTRF's lab machines were
+reverted to snapshots and reuse record numbers for other events) and applies the issue's event -> table list. It shares no code with the
 ingest's SQL. A fast test covers representative files of every layout; the whole of
 ``otrf/`` and ``evtx-to-mitre-attack/`` runs in ``make bench`` (marked slow).
 """
@@ -122,7 +123,11 @@ def _event_key(
     else:
         return None
     channel = str(channel).lower()
-    key = (str(computer or "").lower(), channel, str(rid)) if rid is not None else ("text", text)
+    key = (
+        (str(computer or "").lower(), channel, str(rid), str(eid))
+        if rid is not None
+        else ("text", text)
+    )
     return key, channel, int(eid), data if isinstance(data, dict) else {}
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracehound.ingest.layouts import detect_layout, get_layout
-from tracehound.ingest.readers import EVTX_MAGIC, ByteStream
+from tracehound.ingest.readers import EVTX_MAGIC, READ_ERRORS, ByteStream
 from tracehound.schema import table_names
 
 HEAD_BYTES = 1 << 20
@@ -32,20 +32,43 @@ class Sniff:
 
 
 class Prefixed:
-    """A read-only stream that first returns *head*, then the rest of *stream*."""
+    """A read-only stream that first returns *head*, then the rest of *stream*.
 
-    def __init__(self, head: bytes, stream: ByteStream) -> None:
+    When reading the head already failed (*error*), the error is raised once the head has
+    been returned, so readers keep what came before a truncation and report the rest.
+    """
+
+    def __init__(self, head: bytes, stream: ByteStream, error: BaseException | None = None) -> None:
         self._head = head
         self._stream = stream
+        self._error = error
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int = -1, /) -> bytes:
         if self._head:
             if size < 0:
-                out, self._head = self._head + self._stream.read(), b""
-                return out
+                out, self._head = self._head, b""
+                return out if self._error else out + self._stream.read()
             out, self._head = self._head[:size], self._head[size:]
             return out
+        if self._error is not None:
+            raise self._error
         return self._stream.read(size)
+
+
+def read_head(stream: ByteStream, size: int = HEAD_BYTES) -> tuple[bytes, BaseException | None]:
+    """Up to *size* first bytes of *stream*, and the read error that cut them short, if any."""
+    parts: list[bytes] = []
+    got = 0
+    while got < size:
+        try:
+            part = stream.read(min(64 << 10, size - got))
+        except READ_ERRORS as exc:
+            return b"".join(parts), exc
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts), None
 
 
 def table_for(record: dict[str, Any], file_name: str) -> str | None:

@@ -203,8 +203,9 @@ def normalize_sql(layout: Layout, source: str) -> str:
     """SQL reading ``line_no, text`` rows of *source* into the common event shape.
 
     Output columns: ``line_no, text``, :data:`EVENT_COLUMNS`, ``_reason`` (why the record
-    cannot be loaded, else NULL) and ``_RowId`` (hash of computer, channel and record id,
-    or of the record text when it has no record id).
+    cannot be loaded, else NULL) and ``_RowId``: the hash of computer, channel, record id
+    and event id (or of the record text when it has no record id). The event id is part of
+    the key because lab machines reverted to a snapshot reuse record numbers for other events.
     """
     paths: list[str] = []
     slots: dict[str, list[int]] = {}
@@ -259,7 +260,7 @@ def normalize_sql(layout: Layout, source: str) -> str:
     )
     row_id = (
         "CASE WHEN EventRecordId IS NOT NULL AND Channel IS NOT NULL "
-        "THEN md5(concat_ws('|', lower(coalesce(Computer, '')), lower(Channel), EventRecordId)) "
+        "THEN md5(concat_ws('|', lower(coalesce(Computer, '')), lower(Channel), EventRecordId, EventID)) "
         "ELSE md5(text) END"
     )
     return (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tarfile
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -22,11 +23,11 @@ from typing import Any
 from tracehound.errors import UsageError
 from tracehound.ingest import clock, readers, sources
 from tracehound.ingest.detect import (
-    HEAD_BYTES,
     INPUT_FORMATS,
     Prefixed,
     Sniff,
     forced,
+    read_head,
     sniff_record,
 )
 from tracehound.ingest.layouts import get_layout, normalize_sql
@@ -136,14 +137,13 @@ def _ingest_input(
 ) -> None:
     plain = item.weight == item.size and "!" not in item.location
     reader_progress = progress if plain else None
-    try:
-        head = item.stream.read(HEAD_BYTES)
-    except readers.READ_ERRORS as exc:
-        bad = [(item.location, f"input cannot be read: {exc}", "")]
+    head, error = read_head(item.stream)
+    if not head and error is not None:
+        bad = [(item.location, f"input cannot be read: {error}", "")]
         _quarantine(store, summary, EVENTS_LABEL, bad, item.location)
         return
     found = forced(input_format, item.name, head)
-    stream = Prefixed(head, item.stream)
+    stream = Prefixed(head, item.stream, error)
     summary.files += 1
     if found.kind == "evtx":
         chunks = readers.evtx_records(stream, item.location, reader_progress)
@@ -279,7 +279,7 @@ def _load_document(
 ) -> None:
     try:
         doc = json.loads(stream.read())
-    except (ValueError, UnicodeDecodeError, EOFError, OSError, zlib.error) as exc:
+    except (ValueError, UnicodeDecodeError, EOFError, OSError, zlib.error, tarfile.TarError) as exc:
         _quarantine(
             store,
             summary,

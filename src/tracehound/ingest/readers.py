@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tarfile
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ BLOCK_BYTES = 8 << 20
 BATCH_RECORDS = 20_000
 EVTX_MAGIC = b"ElfFile\x00"
 # Errors a stream raises when its archive or compression is cut short.
-READ_ERRORS: tuple[type[BaseException], ...] = (EOFError, OSError, zlib.error)
+READ_ERRORS: tuple[type[BaseException], ...] = (EOFError, OSError, zlib.error, tarfile.TarError)
 
 Progress = Callable[[int], None]
 
@@ -105,7 +106,7 @@ def json_document_records(stream: ByteStream, location: str) -> Iterator[Chunk]:
     """A JSON document holding an array of objects (read whole), as one-object-per-line texts."""
     try:
         data = json.loads(stream.read())
-    except (ValueError, UnicodeDecodeError, EOFError, OSError, zlib.error) as exc:
+    except (ValueError, UnicodeDecodeError, EOFError, OSError, zlib.error, tarfile.TarError) as exc:
         yield Chunk(_table([], []), [(location, f"not valid JSON: {exc}", "")])
         return
     if not isinstance(data, list):

@@ -155,7 +155,9 @@ def _tar_members(path: Path, size: int) -> Iterator[Item]:
             yield Problem(str(path), f"archive ends before its first member: {exc}", size)
             return
         yield Skipped(
-            str(path), "compressed stream ends without its end marker after the last member", size
+            str(path),
+            "compressed stream ends early after its last member (a member cut short is quarantined)",
+            size,
         )
         return
     yield Skipped(str(path), "", size)  # progress only: the archive is done
