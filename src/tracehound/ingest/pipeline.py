@@ -174,7 +174,8 @@ def _stage_events(
     summary: IngestSummary,
 ) -> None:
     """Stage one file's events; fix their local-clock times; flush when the batch is full."""
-    sql = f"SELECT *, $source AS _Source, $part AS _part FROM ({normalize_sql(get_layout(layout), 'th_raw')})"
+    spec = get_layout(layout)
+    sql = f"SELECT *, $source AS _Source, $part AS _part FROM ({normalize_sql(spec, 'th_raw')})"
     con = store.con
     batch.parts += 1
     part = batch.parts
@@ -196,9 +197,10 @@ def _stage_events(
             batch.rows += chunk.lines.num_rows
             summary.events += chunk.lines.num_rows
         if batch.rows >= FLUSH_EVENTS:
-            calibration = _fix_clock(store, part, calibration, summary)
+            if spec.local_clock:
+                calibration = _fix_clock(store, part, calibration, summary)
             _flush(store, batch, summary)
-    if batch.created:
+    if batch.created and spec.local_clock:  # only layouts with a zone-less local clock
         _fix_clock(store, part, calibration, summary)
 
 
