@@ -85,89 +85,88 @@ def device_fields(device: Device, org: Org) -> dict[str, Any]:
     }
 
 
+def _image_fields(img: Image, hash_prefix: str, version_prefix: str) -> dict[str, Any]:
+    """Hashes and version resource of *img*, under the column prefixes a table uses."""
+    md5, sha1, sha256 = img.hashes
+    original = img.original_name if img.company else ""
+    return {
+        f"{hash_prefix}SHA1": sha1,
+        f"{hash_prefix}SHA256": sha256,
+        f"{hash_prefix}MD5": md5,
+        f"{version_prefix}CompanyName": img.company,
+        f"{version_prefix}ProductName": img.product,
+        f"{version_prefix}ProductVersion": img.version,
+        f"{version_prefix}InternalFileName": original.split(".")[0],
+        f"{version_prefix}OriginalFileName": original,
+        f"{version_prefix}FileDescription": img.description,
+    }
+
+
+def _account_fields(acc: Account, prefix: str) -> dict[str, Any]:
+    return {
+        f"{prefix}AccountDomain": acc.domain,
+        f"{prefix}AccountName": acc.name,
+        f"{prefix}AccountSid": acc.sid,
+        f"{prefix}AccountUpn": acc.upn,
+        f"{prefix}AccountObjectId": acc.object_id,
+    }
+
+
 def initiating_fields(proc: Proc) -> dict[str, Any]:
     """``InitiatingProcess*`` columns for an event *proc* caused."""
     img = proc.image
-    md5, sha1, sha256 = img.hashes
-    acc = proc.account
-    return {
-        "InitiatingProcessAccountDomain": acc.domain,
-        "InitiatingProcessAccountName": acc.name,
-        "InitiatingProcessAccountSid": acc.sid,
-        "InitiatingProcessAccountUpn": acc.upn,
-        "InitiatingProcessAccountObjectId": acc.object_id,
-        "InitiatingProcessLogonId": proc.logon_id,
-        "InitiatingProcessIntegrityLevel": proc.integrity if not img.is_linux else "",
-        "InitiatingProcessTokenElevation": proc.elevation if not img.is_linux else "",
-        "InitiatingProcessSHA1": sha1,
-        "InitiatingProcessSHA256": sha256,
-        "InitiatingProcessMD5": md5,
-        "InitiatingProcessFileName": img.name,
-        "InitiatingProcessFileSize": img.size,
-        "InitiatingProcessFolderPath": img.folder_lower if not img.is_linux else img.path,
-        "InitiatingProcessVersionInfoCompanyName": img.company,
-        "InitiatingProcessVersionInfoProductName": img.product,
-        "InitiatingProcessVersionInfoProductVersion": img.version,
-        "InitiatingProcessVersionInfoInternalFileName": img.original_name.split(".")[0]
-        if img.company
-        else "",
-        "InitiatingProcessVersionInfoOriginalFileName": img.original_name if img.company else "",
-        "InitiatingProcessVersionInfoFileDescription": img.description,
-        "InitiatingProcessId": proc.pid,
-        "InitiatingProcessCommandLine": proc.cmdline,
-        "InitiatingProcessCreationTime": proc.created,
-        "InitiatingProcessParentId": proc.parent_pid,
-        "InitiatingProcessParentFileName": proc.parent_name,
-        "InitiatingProcessParentCreationTime": proc.parent_created,
-        "InitiatingProcessSignerType": img.signer,
-        "InitiatingProcessSignatureStatus": "Valid"
-        if img.signer.startswith("OsVendor")
-        else ("Unknown" if img.is_linux or not img.signer else "Unsigned"),
-        "InitiatingProcessSessionId": proc.session_id,
-        "IsInitiatingProcessRemoteSession": bool(proc.remote_ip),
-        "InitiatingProcessRemoteSessionIP": proc.remote_ip,
-        "InitiatingProcessRemoteSessionDeviceName": proc.remote_device,
-        "InitiatingProcessUniqueId": str(_unique_id(proc)),
-    }
+    windows = not img.is_linux
+    return (
+        _account_fields(proc.account, "InitiatingProcess")
+        | _image_fields(img, "InitiatingProcess", "InitiatingProcessVersionInfo")
+        | {
+            "InitiatingProcessLogonId": proc.logon_id,
+            "InitiatingProcessIntegrityLevel": proc.integrity if windows else "",
+            "InitiatingProcessTokenElevation": proc.elevation if windows else "",
+            "InitiatingProcessFileName": img.name,
+            "InitiatingProcessFileSize": img.size,
+            "InitiatingProcessFolderPath": img.folder_lower if windows else img.path,
+            "InitiatingProcessId": proc.pid,
+            "InitiatingProcessCommandLine": proc.cmdline,
+            "InitiatingProcessCreationTime": proc.created,
+            "InitiatingProcessParentId": proc.parent_pid,
+            "InitiatingProcessParentFileName": proc.parent_name,
+            "InitiatingProcessParentCreationTime": proc.parent_created,
+            "InitiatingProcessSignerType": img.signer,
+            "InitiatingProcessSignatureStatus": img.signature_status,
+            "InitiatingProcessSessionId": proc.session_id,
+            "IsInitiatingProcessRemoteSession": bool(proc.remote_ip),
+            "InitiatingProcessRemoteSessionIP": proc.remote_ip,
+            "InitiatingProcessRemoteSessionDeviceName": proc.remote_device,
+            "InitiatingProcessUniqueId": str(_unique_id(proc)),
+        }
+    )
 
 
 def process_fields(proc: Proc) -> dict[str, Any]:
     """The created process's own columns (``DeviceProcessEvents`` ProcessCreated)."""
     img = proc.image
-    md5, sha1, sha256 = img.hashes
-    acc = proc.account
-    return {
-        "FileName": img.name,
-        "FolderPath": img.path,
-        "SHA1": sha1,
-        "SHA256": sha256,
-        "MD5": md5,
-        "FileSize": img.size,
-        "ProcessVersionInfoCompanyName": img.company,
-        "ProcessVersionInfoProductName": img.product,
-        "ProcessVersionInfoProductVersion": img.version,
-        "ProcessVersionInfoInternalFileName": img.original_name.split(".")[0]
-        if img.company
-        else "",
-        "ProcessVersionInfoOriginalFileName": img.original_name if img.company else "",
-        "ProcessVersionInfoFileDescription": img.description,
-        "ProcessId": proc.pid,
-        "ProcessCommandLine": proc.cmdline,
-        "ProcessIntegrityLevel": proc.integrity if not img.is_linux else "",
-        "ProcessTokenElevation": proc.elevation if not img.is_linux else "",
-        "ProcessCreationTime": proc.created,
-        "AccountDomain": acc.domain,
-        "AccountName": acc.name,
-        "AccountSid": acc.sid,
-        "AccountUpn": acc.upn,
-        "AccountObjectId": acc.object_id,
-        "LogonId": proc.logon_id,
-        "CreatedProcessSessionId": proc.session_id,
-        "IsProcessRemoteSession": bool(proc.remote_ip),
-        "ProcessRemoteSessionIP": proc.remote_ip,
-        "ProcessRemoteSessionDeviceName": proc.remote_device,
-        "ProcessUniqueId": str(_unique_id(proc)),
-    }
+    windows = not img.is_linux
+    return (
+        _account_fields(proc.account, "")
+        | _image_fields(img, "", "ProcessVersionInfo")
+        | {
+            "FileName": img.name,
+            "FolderPath": img.path,
+            "FileSize": img.size,
+            "ProcessId": proc.pid,
+            "ProcessCommandLine": proc.cmdline,
+            "ProcessIntegrityLevel": proc.integrity if windows else "",
+            "ProcessTokenElevation": proc.elevation if windows else "",
+            "ProcessCreationTime": proc.created,
+            "LogonId": proc.logon_id,
+            "CreatedProcessSessionId": proc.session_id,
+            "IsProcessRemoteSession": bool(proc.remote_ip),
+            "ProcessRemoteSessionIP": proc.remote_ip,
+            "ProcessRemoteSessionDeviceName": proc.remote_device,
+            "ProcessUniqueId": str(_unique_id(proc)),
+        }
+    )
 
 
 def _unique_id(proc: Proc) -> int:

@@ -48,6 +48,12 @@ class Image:
     def is_linux(self) -> bool:
         return self.folder.startswith("/")
 
+    @property
+    def signature_status(self) -> str:
+        if self.signer.startswith("OsVendor"):
+            return "Valid"
+        return "Unknown" if self.is_linux or not self.signer else "Unsigned"
+
     @cached_property
     def hashes(self) -> tuple[str, str, str]:
         return file_hashes(f"{self.path}|{self.version}|{self.size}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import MappingProxyType
 
 from tracehound.lab.estate import Account
 
@@ -112,6 +113,26 @@ def rdp_bruteforce(story: Story) -> None:
     story.details |= {"failures": failures, "success_account": victim.name, "source_ip": ip}
 
 
+#: Method -> (tool image, command line on the source, port it connects to on the target).
+_LATERAL = MappingProxyType(
+    {
+        "psexec": ("psexec", 'PsExec.exe \\\\{host} -accepteula -s cmd.exe /c "{payload}"', 445),
+        "wmi": ("wmic", 'wmic /node:"{host}" process call create "cmd.exe /c {payload}"', 135),
+        "service": (
+            "sc",
+            'sc.exe \\\\{host} create {svc} binPath= "cmd.exe /c {payload}" start= demand',
+            445,
+        ),
+    }
+)
+_PAYLOADS = (
+    "whoami /all > C:\\Windows\\Temp\\o.txt",
+    "net localgroup administrators",
+    'powershell -nop -c "Get-LocalUser | ft"',
+    "ipconfig /all",
+)
+
+
 def lateral_movement(story: Story) -> None:
     """An admin's stolen session pivots to a server with PsExec, WMI or a remote service."""
     ctx, rng = story.ctx, story.rng
@@ -121,11 +142,12 @@ def lateral_movement(story: Story) -> None:
     user = src.primary_user
     assert user is not None
     acc = user.admin_account or user.account
-    servers = [d for d in ctx.estate.devices if d.role == "server"]
-    dst = story.pick(servers)
-    dst_plan = story.plan(dst, story.day_of(at))
-    method = story.pick(["psexec", "wmi", "service"])
-    host = dst.short_name
+    dst = story.pick([d for d in ctx.estate.devices if d.role == "server"])
+    target = story.plan(dst, story.day_of(at)).procs
+    method = story.pick(sorted(_LATERAL))
+    key, template, port = _LATERAL[method]
+    svc = story.pick(["UpdSvc", "WinHlpSvc", "PerfMonSvc", "BkupAgent"])
+    payload = story.pick(list(_PAYLOADS))
     cmd = story.proc(
         src,
         dp.procs["explorer"],
@@ -137,35 +159,28 @@ def lateral_movement(story: Story) -> None:
         elevation="TokenElevationTypeFull",
     )
     at += jitter(rng, 40)
-    payload = story.pick(
-        [
-            "whoami /all > C:\\Windows\\Temp\\o.txt",
-            "net localgroup administrators",
-            'powershell -nop -c "Get-LocalUser | ft"',
-            "ipconfig /all",
-        ]
+    tool = story.proc(
+        src, cmd, key, template.format(host=dst.short_name, payload=payload, svc=svc), at
     )
+    story.net(src, tool, at + jitter(rng, 1), dst.private_ip, port)
     logon_id = int(rng.integers(1_000_000, 90_000_000))
+    story.logon(
+        dst,
+        target["lsass"],
+        acc,
+        at + jitter(rng, 1.5),
+        logon_type="Network",
+        protocol="Kerberos",
+        remote_ip=src.private_ip,
+        remote_device=src.short_name,
+        logon_id=logon_id,
+        is_admin=True,
+    )
+    child_account = acc
     if method == "psexec":
-        tool = story.proc(
-            src, cmd, "psexec", f'PsExec.exe \\\\{host} -accepteula -s cmd.exe /c "{payload}"', at
-        )
-        story.net(src, tool, at + jitter(rng, 1), dst.private_ip, 445)
-        story.logon(
-            dst,
-            dst_plan.procs["lsass"],
-            acc,
-            at + jitter(rng, 1.5),
-            logon_type="Network",
-            protocol="Kerberos",
-            remote_ip=src.private_ip,
-            remote_device=src.short_name,
-            logon_id=logon_id,
-            is_admin=True,
-        )
         story.file(
             dst,
-            dst_plan.procs["system"],
+            target["system"],
             at + jitter(rng, 2),
             "C:\\Windows\\PSEXESVC.exe",
             size=196_984,
@@ -175,79 +190,37 @@ def lateral_movement(story: Story) -> None:
             ShareName="ADMIN$",
             RequestProtocol="SMB",
         )
-        svc = story.proc(
-            dst,
-            dst_plan.procs["services"],
-            "psexesvc",
-            "C:\\Windows\\PSEXESVC.exe",
-            at + jitter(rng, 3),
+        parent = story.proc(
+            dst, target["services"], "psexesvc", "C:\\Windows\\PSEXESVC.exe", at + jitter(rng, 3)
         )
-        parent, child_at = svc, at + jitter(rng, 4)
+        child_account = parent.account
     elif method == "wmi":
-        tool = story.proc(
-            src, cmd, "wmic", f'wmic /node:"{host}" process call create "cmd.exe /c {payload}"', at
-        )
-        story.net(src, tool, at + jitter(rng, 1), dst.private_ip, 135)
-        story.logon(
+        parent = story.proc(
             dst,
-            dst_plan.procs["lsass"],
-            acc,
-            at + jitter(rng, 1.5),
-            logon_type="Network",
-            protocol="Kerberos",
-            remote_ip=src.private_ip,
-            remote_device=src.short_name,
-            logon_id=logon_id,
-            is_admin=True,
-        )
-        wmi = story.proc(
-            dst,
-            dst_plan.procs["svc_dcom"],
+            target["svc_dcom"],
             "wmiprvse",
             "C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding",
             at + jitter(rng, 2),
         )
-        parent, child_at = wmi, at + jitter(rng, 3)
     else:
-        name = story.pick(["UpdSvc", "WinHlpSvc", "PerfMonSvc", "BkupAgent"])
-        tool = story.proc(
-            src,
-            cmd,
-            "sc",
-            f'sc.exe \\\\{host} create {name} binPath= "cmd.exe /c {payload}" start= demand',
-            at,
-        )
-        story.net(src, tool, at + jitter(rng, 1), dst.private_ip, 445)
-        story.logon(
-            dst,
-            dst_plan.procs["lsass"],
-            acc,
-            at + jitter(rng, 1.5),
-            logon_type="Network",
-            protocol="Kerberos",
-            remote_ip=src.private_ip,
-            remote_device=src.short_name,
-            logon_id=logon_id,
-            is_admin=True,
-        )
         story.reg(
             dst,
-            dst_plan.procs["services"],
+            target["services"],
             at + jitter(rng, 2),
-            f"HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\{name}",
+            f"HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\{svc}",
             "ImagePath",
             "ExpandString",
             f"cmd.exe /c {payload}",
         )
-        story.proc(src, cmd, "sc", f"sc.exe \\\\{host} start {name}", at + jitter(rng, 5))
-        parent, child_at = dst_plan.procs["services"], at + jitter(rng, 7)
+        story.proc(src, cmd, "sc", f"sc.exe \\\\{dst.short_name} start {svc}", at + jitter(rng, 5))
+        parent = target["services"]
     story.proc(
         dst,
         parent,
         "cmd",
         f"cmd.exe /c {payload}",
-        child_at,
-        account=acc if method != "psexec" else parent.account,
+        at + jitter(rng, 7),
+        account=child_account,
         logon_id=logon_id if method != "psexec" else None,
     )
     story.details |= {"method": method, "source": src.name, "target": dst.name}
