@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tracehound.backends.factory import BackendSettings
 from tracehound.errors import UsageError
+from tracehound.respond.settings import ResponseSettings
 
 DEFAULT_CONFIG = Path("tracehound.toml")
 DEFAULT_DB = Path.home() / ".local" / "share" / "tracehound" / "tracehound.duckdb"
@@ -42,6 +43,7 @@ class Settings(BaseModel):
     store: StoreSettings = Field(default_factory=StoreSettings)
     query: QuerySettings = Field(default_factory=QuerySettings)
     backend: BackendSettings = Field(default_factory=BackendSettings)
+    response: ResponseSettings = Field(default_factory=ResponseSettings)
     source: Path | None = None
 
     @property

@@ -40,9 +40,16 @@ def _root(
 
 
 def _register() -> None:
-    from tracehound.cli import ingest_cmd, lab_cmd, query_cmd, store_cmds
+    from tracehound.cli import (
+        actions_cmd,
+        audit_cmd,
+        ingest_cmd,
+        lab_cmd,
+        query_cmd,
+        store_cmds,
+    )
 
-    for module in (store_cmds, query_cmd, ingest_cmd, lab_cmd):
+    for module in (store_cmds, query_cmd, ingest_cmd, lab_cmd, actions_cmd, audit_cmd):
         module.register(app)
 
 
