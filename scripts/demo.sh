@@ -13,4 +13,7 @@ if "$th" lab --help >/dev/null 2>&1; then
   "$th" tables --non-empty
 fi
 "$th" query 'DeviceLogonEvents | where DeviceName =~ "windows-target-1" | summarize attempts = count() by ActionType, RemoteIP | top 10 by attempts' || true
+if "$th" hunt --help >/dev/null 2>&1; then
+  "$th" hunt --no-input "I'm worried that windows-target-1 might have been maliciously logged into in the last few days"
+fi
 echo "demo store: $db"

@@ -178,8 +178,9 @@ class Store:
         """Exact row count per table (DuckDB keeps them in metadata, so this is cheap)."""
         counts: dict[str, int] = {}
         for name in self.existing_tables():
-            row = self.con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()
-            counts[name] = int(row[0]) if row else 0
+            # fetchall: a fetchone leaves the result open and DuckDB 2 refuses the next query
+            rows = self.con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchall()
+            counts[name] = int(rows[0][0]) if rows else 0
         return counts
 
     def kql_schema(self) -> dict[str, list[str]]:

@@ -43,13 +43,14 @@ def _register() -> None:
     from tracehound.cli import (
         actions_cmd,
         audit_cmd,
+        hunt_cmd,
         ingest_cmd,
         lab_cmd,
         query_cmd,
         store_cmds,
     )
 
-    for module in (store_cmds, query_cmd, ingest_cmd, lab_cmd, actions_cmd, audit_cmd):
+    for module in (store_cmds, query_cmd, ingest_cmd, lab_cmd, actions_cmd, audit_cmd, hunt_cmd):
         module.register(app)
 
 

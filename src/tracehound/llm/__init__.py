@@ -1,0 +1,1 @@
+"""Model providers (OpenAI-compatible, Azure OpenAI, Anthropic), offline token counts, prices."""
