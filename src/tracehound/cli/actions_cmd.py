@@ -7,7 +7,7 @@ allowed by the policy. ``execute`` prints success only when the platform reports
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -49,6 +49,7 @@ PolicyOption = Annotated[
         "--policy", help="Policy file (YAML); default [response] policy.", show_default=False
     ),
 ]
+ActionIdArg = Annotated[str, typer.Argument(help="The action id.")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")]
 ApproverOption = Annotated[
     str | None,
@@ -163,7 +164,7 @@ def list_cmd(
 
 @actions.command("show")
 def show_cmd(
-    action_id: Annotated[str, typer.Argument(help="The action id.")],
+    action_id: ActionIdArg,
     db: DbOption = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -184,37 +185,51 @@ def show_cmd(
         )
 
 
+Decider = Callable[[ResponseContext, str, str, str | None], ActionRecord]
+
+
+def _decide(
+    decide: Decider,
+    action_id: str,
+    reason: str,
+    approver: str | None,
+    db: Path | None,
+    config: Path | None,
+) -> ActionRecord:
+    with response_context(db, config, None) as ctx:
+        record: ActionRecord = decide(ctx, action_id, reason, approver)
+    by = record.approval.by if record.approval else "?"
+    status.print(f"{record.id} {record.status} by {by}")
+    return record
+
+
 @actions.command("approve")
 def approve_cmd(
-    action_id: Annotated[str, typer.Argument(help="The action id.")],
+    action_id: ActionIdArg,
     reason: ReasonOption,
     approver: ApproverOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Approve a pending action (recorded with the approver and reason)."""
-    with response_context(db, config, None) as ctx:
-        record = approve_action(ctx, action_id, reason, approver)
-    status.print(f"{record.id} approved by {record.approval.by if record.approval else '?'}")
+    _decide(approve_action, action_id, reason, approver, db, config)
 
 
 @actions.command("deny")
 def deny_cmd(
-    action_id: Annotated[str, typer.Argument(help="The action id.")],
+    action_id: ActionIdArg,
     reason: ReasonOption,
     approver: ApproverOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Deny a pending action; it can never be executed."""
-    with response_context(db, config, None) as ctx:
-        record = deny_action(ctx, action_id, reason, approver)
-    status.print(f"{record.id} denied")
+    _decide(deny_action, action_id, reason, approver, db, config)
 
 
 @actions.command("execute")
 def execute_cmd(
-    action_id: Annotated[str, typer.Argument(help="The action id.")],
+    action_id: ActionIdArg,
     actor: Annotated[
         str | None,
         typer.Option("--actor", help="Who runs it (default: the operating-system user)."),

@@ -73,7 +73,7 @@ class AuditLog:
         self._clock = clock
         if not store.read_only:
             store.con.execute(
-                f"CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (seq BIGINT PRIMARY KEY, \"at\" VARCHAR,"
+                f'CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (seq BIGINT PRIMARY KEY, "at" VARCHAR,'
                 " event VARCHAR, action_id VARCHAR, actor VARCHAR, data JSON,"
                 " prev_hash VARCHAR, hash VARCHAR)"
             )
@@ -87,7 +87,7 @@ class AuditLog:
         if not exists or not exists[0]:
             return []
         rows = self.store.con.execute(
-            f"SELECT seq, \"at\", event, action_id, actor, data, prev_hash, hash FROM {AUDIT_TABLE}"
+            f'SELECT seq, "at", event, action_id, actor, data, prev_hash, hash FROM {AUDIT_TABLE}'
             " ORDER BY seq"
         ).fetchall()
         return [

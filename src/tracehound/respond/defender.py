@@ -16,6 +16,7 @@ indicators), as Microsoft's API reference documents them.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from tracehound.respond.http import ApiClient, ApiError, Retry
 from tracehound.respond.odata import eq_filter
@@ -60,14 +61,15 @@ class DefenderClient:
     def machines_by_dns_name(self, name: str) -> list[dict[str, Any]]:
         return self.machines(eq_filter(computerDnsName=name))
 
-    def machine(self, machine_id: str) -> dict[str, Any]:
-        from urllib.parse import quote
-
+    def _entity(self, collection: str, entity_id: str) -> dict[str, Any]:
         response = self.api.request(
-            "GET", f"/api/machines/{quote(machine_id, safe='')}", permission=READ_PERMISSION
+            "GET", f"/api/{collection}/{quote(entity_id, safe='')}", permission=READ_PERMISSION
         )
         body: dict[str, Any] = response.json()
         return body
+
+    def machine(self, machine_id: str) -> dict[str, Any]:
+        return self._entity("machines", machine_id)
 
     def create_machine_action(
         self, path: str, body: dict[str, Any] | None, permission: str
@@ -79,13 +81,7 @@ class DefenderClient:
         return created
 
     def machine_action(self, action_id: str) -> dict[str, Any]:
-        from urllib.parse import quote
-
-        response = self.api.request(
-            "GET", f"/api/machineactions/{quote(action_id, safe='')}", permission=READ_PERMISSION
-        )
-        body: dict[str, Any] = response.json()
-        return body
+        return self._entity("machineactions", action_id)
 
     def machine_actions(self, machine_id: str, action_type: str) -> list[dict[str, Any]]:
         response = self.api.request(

@@ -15,9 +15,10 @@ comment; only when none is found is the call sent again.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 from tracehound.errors import RefusedError
@@ -268,11 +269,13 @@ def _run_revoke(ctx: ResponseContext, record: ActionRecord, spec: ActionSpec) ->
 
 Runner = Callable[[ResponseContext, ActionRecord, ActionSpec], Outcome]
 
-RUNNERS: dict[Completion, Runner] = {
-    Completion.machine_action: _run_machine_action,
-    Completion.indicator: _run_indicator,
-    Completion.account_enabled: _run_account_enabled,
-    Completion.revoke_sessions: _run_revoke,
-}
+RUNNERS: Mapping[Completion, Runner] = MappingProxyType(
+    {
+        Completion.machine_action: _run_machine_action,
+        Completion.indicator: _run_indicator,
+        Completion.account_enabled: _run_account_enabled,
+        Completion.revoke_sessions: _run_revoke,
+    }
+)
 
 __all__ = ["execute_action", "policy_decision", "run_automatic"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import getpass
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -30,13 +31,17 @@ def comment_tag(action_id: str) -> str:
 
 TargetResolver = Callable[[ResponseContext, dict[str, Any]], Target]
 
-RESOLVERS: dict[TargetKind, TargetResolver] = {
-    TargetKind.device: lambda ctx, t: resolve_device(
-        ctx.defender(), t.get("device"), t.get("machine_id")
-    ),
-    TargetKind.user: lambda ctx, t: resolve_user(ctx.graph(), t.get("user")),
-    TargetKind.indicator: lambda ctx, t: resolve_indicator(t.get("value"), t.get("indicator_type")),
-}
+RESOLVERS: Mapping[TargetKind, TargetResolver] = MappingProxyType(
+    {
+        TargetKind.device: lambda ctx, t: resolve_device(
+            ctx.defender(), t.get("device"), t.get("machine_id")
+        ),
+        TargetKind.user: lambda ctx, t: resolve_user(ctx.graph(), t.get("user")),
+        TargetKind.indicator: lambda ctx, t: resolve_indicator(
+            t.get("value"), t.get("indicator_type")
+        ),
+    }
+)
 
 
 def _request(

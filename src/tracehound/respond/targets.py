@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from tracehound.errors import UsageError
@@ -142,14 +143,16 @@ def _hex(length: int) -> Callable[[str], bool]:
 
 
 #: user-facing type -> (Defender indicatorType, validator); order is the inference order.
-INDICATOR_TYPES: dict[str, tuple[str, Callable[[str], bool]]] = {
-    "ip": ("IpAddress", _is_ip),
-    "url": ("Url", _is_url),
-    "sha256": ("FileSha256", _hex(64)),
-    "sha1": ("FileSha1", _hex(40)),
-    "md5": ("FileMd5", _hex(32)),
-    "domain": ("DomainName", _is_domain),
-}
+INDICATOR_TYPES: Mapping[str, tuple[str, Callable[[str], bool]]] = MappingProxyType(
+    {
+        "ip": ("IpAddress", _is_ip),
+        "url": ("Url", _is_url),
+        "sha256": ("FileSha256", _hex(64)),
+        "sha1": ("FileSha1", _hex(40)),
+        "md5": ("FileMd5", _hex(32)),
+        "domain": ("DomainName", _is_domain),
+    }
+)
 
 
 def resolve_indicator(value: str | None, kind: str | None) -> Target:
