@@ -67,7 +67,13 @@ def _now() -> datetime:
 
 
 def _naive(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    return (
+        None
+        if value is None
+        else value.astimezone(UTC).replace(tzinfo=None)
+        if value.tzinfo
+        else value
+    )
 
 
 def group_alerts(store: Store, alerts: list[Alert], settings: DetectionSettings) -> list[str]:
@@ -79,7 +85,7 @@ def group_alerts(store: Store, alerts: list[Alert], settings: DetectionSettings)
     }
     pending = sorted(
         (a for a in alerts if a.suppressed_by is None and a.id not in attached and entity_keys(a)),
-        key=lambda a: (_naive(a.first_seen) or datetime.min),
+        key=lambda a: _naive(a.first_seen) or datetime.min,
     )
     open_incidents = _open_incidents(store)
     touched: list[str] = []
@@ -148,7 +154,9 @@ def _refresh(store: Store, incident_id: str, settings: DetectionSettings) -> Non
     bonus = min(TACTIC_BONUS_CAP, TACTIC_BONUS_PER_EXTRA * max(0, len(tactics) - 1))
     confidence = min(100, max(r[2] or 0 for r in rows) + bonus)
     host = next(iter(entities.get("host", {})), None) or next(iter(entities.get("account", {})), "")
-    title = f"{rows[0][0]} on {host}" + (f" (+{len(rows) - 1} more alerts)" if len(rows) > 1 else "")
+    title = f"{rows[0][0]} on {host}" + (
+        f" (+{len(rows) - 1} more alerts)" if len(rows) > 1 else ""
+    )
     firsts = [r[6] for r in rows if r[6] is not None]
     lasts = [r[7] for r in rows if r[7] is not None]
     now = _now()
@@ -176,7 +184,9 @@ def _refresh(store: Store, incident_id: str, settings: DetectionSettings) -> Non
     )
 
 
-def list_incidents(store: Store, status: str | None = None, min_band: str | None = None) -> list[Incident]:
+def list_incidents(
+    store: Store, status: str | None = None, min_band: str | None = None
+) -> list[Incident]:
     ensure_tables(store)
     rows = store.con.execute(
         f"""SELECT i.id, i.title, i.severity, i.confidence, i.band, i.status, i.classification,
@@ -187,10 +197,20 @@ def list_incidents(store: Store, status: str | None = None, min_band: str | None
     ).fetchall()
     out = [
         Incident(
-            id=r[0], title=r[1], severity=r[2], confidence=r[3], band=r[4], status=r[5],
-            classification=r[6], assignee=r[7], entities=json.loads(r[8]) if r[8] else {},
-            tactics=list(r[9] or []), techniques=list(r[10] or []), first_seen=r[11],
-            last_seen=r[12], alert_ids=[a for a in (r[13] or []) if a],
+            id=r[0],
+            title=r[1],
+            severity=r[2],
+            confidence=r[3],
+            band=r[4],
+            status=r[5],
+            classification=r[6],
+            assignee=r[7],
+            entities=json.loads(r[8]) if r[8] else {},
+            tactics=list(r[9] or []),
+            techniques=list(r[10] or []),
+            first_seen=r[11],
+            last_seen=r[12],
+            alert_ids=[a for a in (r[13] or []) if a],
         )
         for r in rows
     ]
@@ -245,7 +265,8 @@ def assign(store: Store, incident_id: str, assignee: str) -> None:
 def add_note(store: Store, incident_id: str, text: str, author: str) -> None:
     get_incident(store, incident_id)
     store.con.execute(
-        f"INSERT INTO {SCHEMA}.incident_notes VALUES (?, ?, ?, ?)", [incident_id, _now(), author, text]
+        f"INSERT INTO {SCHEMA}.incident_notes VALUES (?, ?, ?, ?)",
+        [incident_id, _now(), author, text],
     )
 
 

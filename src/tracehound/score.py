@@ -72,7 +72,9 @@ def load_assets(path: Path | None) -> dict[str, str]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise UsageError(f"assets file {path}: {exc}", "fix the file or [detection] assets_file") from exc
+        raise UsageError(
+            f"assets file {path}: {exc}", "fix the file or [detection] assets_file"
+        ) from exc
     out: dict[str, str] = {}
     for item in data.get("assets") or []:
         level = str(item.get("criticality", "")).lower()
@@ -108,7 +110,9 @@ def score(alert: Alert, context: ScoringContext, corroboration: dict[str, Any]) 
     ]
     fidelity = alert.fidelity
     if FIDELITY_DELTA.get(fidelity, 0):
-        factors.append(_factor("rule fidelity", FIDELITY_DELTA[fidelity], f"rule fidelity {fidelity}"))
+        factors.append(
+            _factor("rule fidelity", FIDELITY_DELTA[fidelity], f"rule fidelity {fidelity}")
+        )
     factors += _asset_factor(alert, context.assets)
     factors += _corroboration_factors(alert, corroboration)
     factors += _prevalence_factor(alert, context)
@@ -178,10 +182,20 @@ def _corroboration_factors(alert: Alert, index: dict[str, Any]) -> list[dict[str
     out = []
     if rules:
         delta = min(CORROBORATION_CAP, CORROBORATION_PER_RULE * len(rules))
-        out.append(_factor("corroboration", delta, f"{len(rules)} other rule(s) fired on the same entity within 24h"))
+        out.append(
+            _factor(
+                "corroboration",
+                delta,
+                f"{len(rules)} other rule(s) fired on the same entity within 24h",
+            )
+        )
     if len(tactics) >= MULTI_TACTIC_MIN:
         out.append(
-            _factor("tactic spread", MULTI_TACTIC_BONUS, f"{len(tactics)} ATT&CK tactics on the same entity: {', '.join(sorted(tactics))}")
+            _factor(
+                "tactic spread",
+                MULTI_TACTIC_BONUS,
+                f"{len(tactics)} ATT&CK tactics on the same entity: {', '.join(sorted(tactics))}",
+            )
         )
     return out
 
@@ -192,9 +206,21 @@ def _prevalence_factor(alert: Alert, context: ScoringContext) -> list[dict[str, 
         return []
     hosts = context.prevalence[name]
     if hosts <= max(1, context.fleet_size // 20):
-        return [_factor("prevalence", RARE_BONUS, f"{name} ran on {hosts} of {context.fleet_size} hosts (rare)")]
+        return [
+            _factor(
+                "prevalence",
+                RARE_BONUS,
+                f"{name} ran on {hosts} of {context.fleet_size} hosts (rare)",
+            )
+        ]
     if hosts * 2 >= context.fleet_size:
-        return [_factor("prevalence", COMMON_PENALTY, f"{name} ran on {hosts} of {context.fleet_size} hosts (common)")]
+        return [
+            _factor(
+                "prevalence",
+                COMMON_PENALTY,
+                f"{name} ran on {hosts} of {context.fleet_size} hosts (common)",
+            )
+        ]
     return []
 
 
@@ -205,7 +231,9 @@ def _feedback_factor(alert: Alert, feedback: dict[str, dict[str, int]]) -> list[
     if not delta:
         return []
     summary = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(past.items()))
-    return [_factor("analyst feedback", delta, f"past incidents with this rule closed as: {summary}")]
+    return [
+        _factor("analyst feedback", delta, f"past incidents with this rule closed as: {summary}")
+    ]
 
 
 def _allowlist_factor(alert: Alert, allowlist: dict[str, list[str]]) -> list[dict[str, Any]]:
@@ -213,7 +241,13 @@ def _allowlist_factor(alert: Alert, allowlist: dict[str, list[str]]) -> list[dic
         for value in alert.entities.get(kind, []):
             for pattern in patterns:
                 if fnmatch.fnmatch(value.lower(), pattern.lower()):
-                    return [_factor("allowlist", ALLOWLIST_PENALTY, f"{kind} {value} matches allowlist entry {pattern!r}")]
+                    return [
+                        _factor(
+                            "allowlist",
+                            ALLOWLIST_PENALTY,
+                            f"{kind} {value} matches allowlist entry {pattern!r}",
+                        )
+                    ]
     return []
 
 

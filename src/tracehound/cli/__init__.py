@@ -42,15 +42,21 @@ def _root(
 def _register() -> None:
     from tracehound.cli import (
         actions_cmd,
+        attack_cmd,
         audit_cmd,
+        detect_cmd,
+        eval_detection_cmd,
         hunt_cmd,
+        incidents_cmd,
         ingest_cmd,
         lab_cmd,
         query_cmd,
+        rules_cmd,
         store_cmds,
     )
 
-    for module in (store_cmds, query_cmd, ingest_cmd, lab_cmd, actions_cmd, audit_cmd, hunt_cmd):
+    for module in (store_cmds, query_cmd, ingest_cmd, lab_cmd, actions_cmd, audit_cmd, hunt_cmd,
+                   rules_cmd, detect_cmd, incidents_cmd, attack_cmd, eval_detection_cmd):
         module.register(app)
 
 

@@ -92,7 +92,9 @@ def ingested_upto(store: Store) -> datetime | None:
     tables = [t for t, n in table_counts(store).items() if n]
     if not tables:
         return None
-    parts = " UNION ALL ".join(f"SELECT max(_IngestedAt) AS m FROM {quote_ident(t)}" for t in tables)
+    parts = " UNION ALL ".join(
+        f"SELECT max(_IngestedAt) AS m FROM {quote_ident(t)}" for t in tables
+    )
     value = store.con.execute(f"SELECT max(m) FROM ({parts})").fetchall()[0][0]
     return value if isinstance(value, datetime) else None
 
@@ -134,12 +136,23 @@ def detect(
     store.con.execute(
         f"INSERT INTO {SCHEMA}.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            run_id, started, _now(), _naive(start), _naive(end),
-            window.ingested_after, upto, counts.get("ok", 0), counts.get("skipped", 0),
-            counts.get("failed", 0), len(result.alerts), True,
+            run_id,
+            started,
+            _now(),
+            _naive(start),
+            _naive(end),
+            window.ingested_after,
+            upto,
+            counts.get("ok", 0),
+            counts.get("skipped", 0),
+            counts.get("failed", 0),
+            len(result.alerts),
+            True,
         ],
     )
-    problems = [{"location": p.location, "rule_id": p.rule_id, "reason": p.reason} for p in lib.problems]
+    problems = [
+        {"location": p.location, "rule_id": p.rule_id, "reason": p.reason} for p in lib.problems
+    ]
     return DetectReport(run_id, window, result, len(rules), touched, problems)
 
 
@@ -195,8 +208,20 @@ def stored_neighbours(store: Store, alerts: list[Alert]) -> list[Alert]:
         if rid in ids:
             continue
         out.append(
-            Alert(rid, rule_id, "", "low", (), tuple(tactics or ()), first, last,
-                  json.loads(entities) if entities else {}, [], 0, {})
+            Alert(
+                rid,
+                rule_id,
+                "",
+                "low",
+                (),
+                tuple(tactics or ()),
+                first,
+                last,
+                json.loads(entities) if entities else {},
+                [],
+                0,
+                {},
+            )
         )
     return out
 
@@ -205,11 +230,24 @@ def save_alerts(store: Store, alerts: list[Alert], run_id: str) -> None:
     now = _now()
     rows = [
         (
-            a.id, a.rule_id, a.title, a.severity, list(a.techniques), list(a.tactics),
-            _naive(a.first_seen), _naive(a.last_seen), json.dumps(a.entities),
-            json.dumps([{"table": t, "row_id": r} for t, r in a.evidence]), a.evidence_count,
-            json.dumps(a.details, default=str), a.confidence, a.band, json.dumps(a.factors),
-            a.suppressed_by, run_id, now,
+            a.id,
+            a.rule_id,
+            a.title,
+            a.severity,
+            list(a.techniques),
+            list(a.tactics),
+            _naive(a.first_seen),
+            _naive(a.last_seen),
+            json.dumps(a.entities),
+            json.dumps([{"table": t, "row_id": r} for t, r in a.evidence]),
+            a.evidence_count,
+            json.dumps(a.details, default=str),
+            a.confidence,
+            a.band,
+            json.dumps(a.factors),
+            a.suppressed_by,
+            run_id,
+            now,
         )
         for a in alerts
     ]

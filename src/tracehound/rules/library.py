@@ -126,7 +126,9 @@ def imported_rules(store: Store) -> list[Rule]:
     return rules
 
 
-def load_paths(paths: Iterable[Path], converter: SigmaConverter | None = None) -> tuple[list[Rule], list[LoadProblem]]:
+def load_paths(
+    paths: Iterable[Path], converter: SigmaConverter | None = None
+) -> tuple[list[Rule], list[LoadProblem]]:
     """Rules from ``--rules`` paths: native YAML files (a ``rules:`` list) or Sigma files."""
     rules: list[Rule] = []
     problems: list[LoadProblem] = []
@@ -153,7 +155,9 @@ def _is_native(path: Path) -> bool:
     return isinstance(document, dict) and isinstance(document.get("rules"), list)
 
 
-def library(store: Store | None, extra: Iterable[Path] = (), include_imported: bool = True) -> Library:
+def library(
+    store: Store | None, extra: Iterable[Path] = (), include_imported: bool = True
+) -> Library:
     """Built-in + imported + *extra* rules, with the store's enabled/disabled overlay."""
     builtin = load_builtin()
     rules = list(builtin.rules)
@@ -213,12 +217,17 @@ def add_suppression(
         raise UsageError("a suppression needs a reason", "pass --reason TEXT")
     now = _now()
     if expires_at <= now:
-        raise UsageError(f"expiry {expires_at:%Y-%m-%d %H:%M} is in the past", "pass a future --until")
+        raise UsageError(
+            f"expiry {expires_at:%Y-%m-%d %H:%M} is in the past", "pass a future --until"
+        )
     ensure_tables(store)
     kind, value = entity if entity else (None, None)
-    sid = "sup-" + hashlib.sha1(
-        json.dumps([rule_id, kind, value, reason, now.isoformat()]).encode()
-    ).hexdigest()[:12]
+    sid = (
+        "sup-"
+        + hashlib.sha1(
+            json.dumps([rule_id, kind, value, reason, now.isoformat()]).encode()
+        ).hexdigest()[:12]
+    )
     item = Suppression(sid, rule_id, kind, value, reason.strip(), expires_at, now)
     store.con.execute(
         f"INSERT INTO {SCHEMA}.suppressions VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -56,6 +56,7 @@ class RuleTestCase:
     expect: str  # "match" | "benign"
     rows: dict[str, list[dict[str, Any]]]  # table -> rows in that table's schema
     note: str = ""
+    thresholds: dict[str, int | float | str] = field(default_factory=dict)  # overrides
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,10 @@ def _tests(value: Any) -> tuple[RuleTestCase, ...]:
             if not isinstance(case, dict) or not isinstance(case.get("rows"), dict):
                 raise ValueError(f"tests.{expect}: each case needs `rows: {{TABLE: [row, ...]}}`")
             rows = {_table_name(t): list(r) for t, r in case["rows"].items()}
-            cases.append(RuleTestCase(expect, rows, str(case.get("note", ""))))
+            overrides = case.get("thresholds") or {}
+            if not isinstance(overrides, dict):
+                raise ValueError(f"tests.{expect}: `thresholds` must map names to values")
+            cases.append(RuleTestCase(expect, rows, str(case.get("note", "")), dict(overrides)))
     unknown = set(value) - {"match", "benign"}
     if unknown:
         raise ValueError(f"tests: unknown keys {', '.join(sorted(unknown))}")

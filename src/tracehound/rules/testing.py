@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tracehound.backends.local import LocalBackend
@@ -83,7 +83,8 @@ def run_case(store: Store, rule: Rule, case: RuleTestCase, index: int) -> CaseRe
     """Load *case*, run *rule* alone, and check it fired (match) or stayed quiet (benign)."""
     try:
         load_case(store, case)
-        result = run_rules(LocalBackend(store), [rule], ScanWindow())
+        tuned = replace(rule, thresholds={**rule.thresholds, **case.thresholds})
+        result = run_rules(LocalBackend(store), [tuned], ScanWindow())
     finally:
         clear(store, case)
     outcome = result.outcomes[0]
