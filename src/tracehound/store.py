@@ -136,10 +136,10 @@ class Store:
             con.execute(create_table_sql(table))
 
     def schema_version(self) -> int | None:
-        row = self.con.execute(
+        rows = self.con.execute(
             f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
-        ).fetchone()
-        return int(row[0]) if row else None
+        ).fetchall()
+        return int(rows[0][0]) if rows else None
 
     def check_version(self) -> None:
         try:
@@ -178,7 +178,6 @@ class Store:
         """Exact row count per table (DuckDB keeps them in metadata, so this is cheap)."""
         counts: dict[str, int] = {}
         for name in self.existing_tables():
-            # fetchall: a fetchone leaves the result open and DuckDB 2 refuses the next query
             rows = self.con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchall()
             counts[name] = int(rows[0][0]) if rows else 0
         return counts
@@ -242,8 +241,9 @@ class Store:
         return LoadStats(table.name, inserted, before - inserted)
 
     def _count(self, sql: str, params: list[Any] | None = None) -> int:
-        row = self.con.execute(sql, params or []).fetchone()
-        return int(row[0]) if row else 0
+        # fetchall, never fetchone: DuckDB 2 keeps a half-read result open and refuses the next query
+        rows = self.con.execute(sql, params or []).fetchall()
+        return int(rows[0][0]) if rows else 0
 
     def quarantine(self, rows: list[tuple[str, str, str, str, str]]) -> None:
         """Keep records that could not be loaded: (table, source, location, reason, record)."""
