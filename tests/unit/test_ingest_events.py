@@ -46,18 +46,10 @@ def test_layouts_are_detected_from_a_first_record() -> None:
     assert detect_layout({"log_name": "Security", "event_id": 4624}).name == "winlogbeat"  # type: ignore[union-attr]
     assert detect_layout({"winlog": {"channel": "Security", "event_id": 1}}).name == "winlogbeat"  # type: ignore[union-attr]
     assert detect_layout({"EventID": 1, "Channel": SYSMON}).name == "nxlog"  # type: ignore[union-attr]
-    assert (
-        detect_layout(
-            {
-                "EventID": 1,
-                "Channel": "x",
-                "Computer": "c",
-                "EventData": "{}",
-                "Type": "WindowsEvent",
-            }
-        ).name
-        == "la-windowsevent"
-    )  # type: ignore[union-attr]
+    la = detect_layout(
+        {"EventID": 1, "Channel": "x", "Computer": "c", "EventData": "{}", "Type": "WindowsEvent"}
+    )
+    assert la is not None and la.name == "la-windowsevent"
     assert detect_layout({"foo": 1}) is None
     assert detect_layout([1]) is None
 

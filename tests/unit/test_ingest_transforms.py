@@ -133,6 +133,10 @@ def test_every_transform_is_tested_and_unknown_ones_fail() -> None:
         "object",
         "message_field",
         "lower",
+        "command_image",
+        "xml_text",
+        "context_field",
+        "extract",
     }
     assert set(TRANSFORMS) <= tested
     with pytest.raises(UsageError, match="unknown transform"):
@@ -143,3 +147,48 @@ def test_every_transform_is_tested_and_unknown_ones_fail() -> None:
 
 def test_lower(con: duckdb.DuckDBPyConnection) -> None:
     assert run(con, "lower", "WORKSTATION5.theshire.local") == "workstation5.theshire.local"
+
+
+def test_command_image_finds_the_program_of_a_command_line(con: duckdb.DuckDBPyConnection) -> None:
+    assert run(con, "command_image", '"C:\\Program Files\\A B\\svc.exe" -k x') == (
+        "C:\\Program Files\\A B\\svc.exe"
+    )
+    assert run(con, "command_image", "C:\\Program Files\\A B\\svc.EXE /run") == (
+        "C:\\Program Files\\A B\\svc.EXE"
+    )
+    assert run(con, "command_image", "%COMSPEC% /b /c start /b /min powershell") == "%COMSPEC%"
+    assert run(con, "command_image", "%COMSPEC% /c calc.exe") == "%COMSPEC%"
+    assert run(con, "command_image", "powershell -c x.exe") == "powershell"
+    assert run(con, "command_image", "  cmd") == "cmd"
+    assert run(con, "command_image", "") is None
+    assert run(con, "command_image", None) is None
+
+
+def test_xml_text_reads_an_element_and_decodes_entities(con: duckdb.DuckDBPyConnection) -> None:
+    task = (
+        '<?xml version="1.0" encoding="UTF-16"?><Task><Actions Context="Author"><Exec>'
+        "<Command>C:\\Windows\\System32\\cmd.exe</Command>"
+        "<Arguments>/c echo &quot;a&quot; &amp;amp; b &gt; c</Arguments></Exec></Actions></Task>"
+    )
+    assert run(con, "xml_text", task, arg="Command") == "C:\\Windows\\System32\\cmd.exe"
+    assert run(con, "xml_text", task, arg="Arguments") == '/c echo "a" &amp; b > c'
+    assert run(con, "xml_text", task, arg="WorkingDirectory") is None
+    with pytest.raises(UsageError, match="not an element name"):
+        apply("xml_text", Call(args=("x",), arg="a>b"))
+
+
+def test_context_field_and_extract(con: duckdb.DuckDBPyConnection) -> None:
+    context = (
+        "        Severity = Informational\r\n        Host Application = powershell.exe -nop -enc AA\r\n"
+        "        Command Name = Invoke-Mimikatz\r\n        Script Name = \r\n"
+    )
+    assert (
+        run(con, "context_field", context, arg="Host Application") == "powershell.exe -nop -enc AA"
+    )
+    assert run(con, "context_field", context, arg="Command Name") == "Invoke-Mimikatz"
+    assert run(con, "context_field", context, arg="Script Name") is None
+    assert run(con, "context_field", context, arg="Host") is None
+    message = "The Microsoft-Windows-PowerShell/Operational log file was cleared."
+    pattern = "^The (.+) log file was cleared"
+    assert run(con, "extract", message, arg=pattern) == "Microsoft-Windows-PowerShell/Operational"
+    assert run(con, "extract", "other", arg=pattern) is None

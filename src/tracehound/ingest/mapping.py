@@ -5,7 +5,8 @@ A rule matches events by channel (case-insensitive), optional event ids and opti
 field values (``where``), then sets columns from constants (``set``) and field specs
 (``fields``). A field spec is an event field name, a common field (``$Computer``, ``$Time``,
 ``$EventRecordId``, ...: see :data:`tracehound.ingest.layouts.EVENT_COLUMNS`), or a transform
-``{fn, of, arg, table}`` (see :mod:`tracehound.ingest.transforms`). With
+``{fn, of, arg, table}`` (see :mod:`tracehound.ingest.transforms`); inside ``object`` a
+nested spec names its key with ``as``. ``where`` tests event or common fields. With
 ``copy_event_fields: true`` every event field named like a column of the table is copied too
 (the raw SecurityEvent table). The compiled SQL reads the staged events and yields rows in the
 table's columns plus ``_RowId``.
@@ -28,6 +29,8 @@ from tracehound.schema import Table, get_table
 from tracehound.store import quote_ident
 
 FieldSpec = str | dict[str, Any]
+# Files of ``mappings/`` that are not event -> table mappings.
+NOT_MAPPINGS = ("layouts.yaml", "backfill.yaml")
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def mappings() -> tuple[Mapping, ...]:
     folder = resources.files("tracehound.ingest").joinpath("mappings")
     out: list[Mapping] = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml") and entry.name != "layouts.yaml":
+        if entry.name.endswith(".yaml") and entry.name not in NOT_MAPPINGS:
             out.append(parse_mapping(yaml.safe_load(entry.read_text("utf-8")), entry.name))
     return tuple(out)
 
@@ -142,7 +145,7 @@ def _spec_sql(spec: FieldSpec, fields: _Fields) -> str:
     inputs = [spec_in for spec_in in _as_tuple(spec.get("of"))]
     call = transforms.Call(
         args=tuple(_spec_sql(i, fields) for i in inputs),
-        names=tuple(i if isinstance(i, str) else "" for i in inputs),
+        names=tuple(i if isinstance(i, str) else str(i.get("as", "")) for i in inputs),
         arg=None if spec.get("arg") is None else str(spec["arg"]),
         table={str(k): str(v) for k, v in (spec.get("table") or {}).items()},
     )
@@ -182,7 +185,7 @@ def rule_sql(rule: Rule, events: str) -> str:
     for column, spec in rule.fields:
         exprs[column] = _spec_sql(spec, fields)
     filters = [
-        f"{fields.ref(name)} IN ({', '.join(sql_str(v) for v in values)})"
+        f"{_spec_sql(name, fields)} IN ({', '.join(sql_str(v) for v in values)})"
         for name, values in rule.where
     ]
     selects = ", ".join(f"{_typed(e, table, c)} AS {quote_ident(c)}" for c, e in exprs.items())

@@ -22,6 +22,7 @@ from typing import Any
 
 from tracehound.errors import UsageError
 from tracehound.ingest import clock, readers, sources
+from tracehound.ingest.backfill import run_backfill
 from tracehound.ingest.detect import (
     INPUT_FORMATS,
     Prefixed,
@@ -250,6 +251,13 @@ def _flush(store: Store, batch: _Batch, summary: IngestSummary) -> None:
             summary.add_inserted(mapping.table, stats.inserted)
             if mapping.table in RAW_TABLES:
                 summary.duplicates += stats.duplicates
+        filled = run_backfill(con, STAGE)
+        if filled:
+            summary.add_note(
+                "rows given their initiating process's command line, parent and account from its "
+                "process-creation event",
+                filled,
+            )
         con.execute(f"DROP TABLE IF EXISTS {STAGE}; DROP TABLE IF EXISTS {MAPPED}")
         batch.created = False
         batch.rows = 0

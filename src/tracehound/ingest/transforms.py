@@ -9,6 +9,7 @@ function to :data:`TRANSFORMS`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -187,9 +188,54 @@ def message_field(call: Call) -> str:
     Some NXLog exports overwrite event fields with their own (``EventType: INFO``); the
     rendered message still holds the original.
     """
-    name = _need_arg(call, "message_field")
-    pattern = sql_str(f"(?:^|\\n){name}: ([^\\r\\n]*)")
-    return f"nullif(regexp_extract({_one(call, 'message_field')}, {pattern}, 1), '')"
+    return _line_value(call, "message_field", ": ")
+
+
+def context_field(call: Call) -> str:
+    """The value of line ``arg = value`` in PowerShell's ``ContextInfo`` (``Host Application``)."""
+    return _line_value(call, "context_field", " = ")
+
+
+def _line_value(call: Call, name: str, separator: str) -> str:
+    key = _need_arg(call, name)
+    pattern = sql_str(f"(?:^|\\n)[ \\t]*{re.escape(key)}{separator}([^\\r\\n]*)")
+    return f"nullif(trim(regexp_extract({_one(call, name)}, {pattern}, 1)), '')"
+
+
+def extract(call: Call) -> str:
+    """The first group of the regular expression ``arg`` (RE2) in the input, NULL if no match."""
+    pattern = _need_arg(call, "extract")
+    return f"nullif(regexp_extract({_one(call, 'extract')}, {sql_str(pattern)}, 1), '')"
+
+
+def command_image(call: Call) -> str:
+    """The program of a command line: the quoted first token, else the text up to the first
+    ``.exe`` / ``.com`` / ``.bat`` / ``.cmd`` / ``.ps1`` / ``.dll`` / ``.sys`` before any option
+    (`` -x``, `` /x``), else the first word (``"C:\\Program Files\\a.exe" -k x`` -> ``C:\\Program Files\\a.exe``).
+
+    Service image paths and task actions are command lines, Defender's FolderPath is a file.
+    """
+    c = f"trim({_one(call, 'command_image')})"
+    quoted = f'regexp_extract({c}, \'^"([^"]*)"\', 1)'
+    # A path may hold spaces (``C:\\Program Files``), but not a space before an option.
+    program = f"regexp_extract({c}, '^((?:[^ ]| [^-/ ])*?\\.(exe|com|bat|cmd|ps1|dll|sys))(\\s|$)', 1, 'i')"
+    word = f"regexp_extract({c}, '^[^\\s]*')"
+    return f"nullif(coalesce(nullif({quoted}, ''), nullif({program}, ''), {word}), '')"
+
+
+# XML entities an element's text may hold, in decoding order (``&amp;`` last).
+_XML_ENTITIES = (("&quot;", '"'), ("&apos;", "'"), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+
+
+def xml_text(call: Call) -> str:
+    """The text of the first ``<arg>`` element in an XML document (a task's ``<Command>``)."""
+    name = _need_arg(call, "xml_text")
+    if not name.replace("_", "").isalnum():
+        raise UsageError(f"transform xml_text: {name!r} is not an element name")
+    out = f"regexp_extract({_one(call, 'xml_text')}, {sql_str(f'<{name}>([^<]*)</{name}>')}, 1)"
+    for entity, char in _XML_ENTITIES:
+        out = f"replace({out}, {sql_str(entity)}, {sql_str(char)})"
+    return f"nullif(trim({out}), '')"
 
 
 def strip_json_nulls(expr: str) -> str:
@@ -218,6 +264,10 @@ TRANSFORMS: Mapping[str, Callable[[Call], str]] = MappingProxyType(
         "join": join,
         "object": lambda call: strip_json_nulls(json_object(call)),
         "message_field": message_field,
+        "command_image": command_image,
+        "xml_text": xml_text,
+        "context_field": context_field,
+        "extract": extract,
     }
 )
 
