@@ -16,8 +16,10 @@ from tracehound.backends.base import LogBackend
 from . import timerange
 from .devices import DeviceResolution, known_devices, resolve
 from .entities import Entities, extract
+from .generic_query import GenericQuery, build
 from .library import Hunt, load_library
 from .retrieval import BM25
+from .tables import TableChoice, select_tables
 
 MIN_RELATIVE = 0.5
 MIN_SCORE = 1.0
@@ -33,6 +35,13 @@ class HuntPlan:
     hunts: tuple[Hunt, ...]
     intent: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    tables: TableChoice = field(default_factory=lambda: TableChoice((), {}, {}))
+
+    def generic_queries(self) -> list[GenericQuery]:
+        """A simple query per chosen table, scoped to the named entities: a resolved device
+        name when there is one, else the name as asked (matched exactly, so never widened)."""
+        hosts = [d.resolved for d in self.devices if d.resolved] or None
+        return [build(t, self.entities, hosts) for t in self.tables.tables]
 
     def parameters_for(self, hunt: Hunt) -> dict[str, Any] | None:
         """Entity values for the scopes the hunt supports (resolved devices only).
@@ -66,6 +75,7 @@ class HuntPlan:
                 "reason": self.time_range.reason,
             },
             "hunts": [h.id for h in self.hunts],
+            "tables": self.tables.as_dict(),
         }
 
 
@@ -95,8 +105,17 @@ def make_plan(request: str, backend: LogBackend, now: datetime) -> HuntPlan:
             if not found.resolved and found.suggestions:
                 notes.append(found.reason + " (not used: confirm the name and ask again)")
     hosts = [d.resolved for d in devices if d.resolved]
+    tables = select_tables(request, populated_tables(backend))
     hunts = choose_hunts(request, entities, hosts)
     if not hunts:
         notes.append("no hunt in the library matches the request; describe the behaviour")
     intent = hunts[0].title if hunts else "unknown"
-    return HuntPlan(request, entities, window, tuple(devices), tuple(hunts), intent, tuple(notes))
+    return HuntPlan(
+        request, entities, window, tuple(devices), tuple(hunts), intent, tuple(notes), tables
+    )
+
+
+def populated_tables(backend: LogBackend) -> set[str] | None:
+    """Tables holding rows: the selector chooses among them (all tables when none has rows)."""
+    held = {t for t, n in backend.tables().items() if n}
+    return held or None

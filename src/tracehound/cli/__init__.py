@@ -46,6 +46,7 @@ def _register() -> None:
         audit_cmd,
         detect_cmd,
         eval_detection_cmd,
+        eval_nl2kql_cmd,
         hunt_cmd,
         incidents_cmd,
         ingest_cmd,
@@ -56,7 +57,8 @@ def _register() -> None:
     )
 
     for module in (store_cmds, query_cmd, ingest_cmd, lab_cmd, actions_cmd, audit_cmd, hunt_cmd,
-                   rules_cmd, detect_cmd, incidents_cmd, attack_cmd, eval_detection_cmd):
+                   rules_cmd, detect_cmd, incidents_cmd, attack_cmd, eval_detection_cmd,
+                   eval_nl2kql_cmd):
         module.register(app)
 
 
