@@ -8,7 +8,6 @@ from . import actions
 from .context import HuntContext
 from .evidence import EvidenceVerifier
 from .findings import Factor, Finding, ProposedFinding, Rejected
-from .offline import corroboration
 from .scoring import Scorer, Signals
 
 CONTAINMENT_DEFAULTS: dict[str, str] = {"host": "isolate_device", "account": "disable_user"}
@@ -27,35 +26,34 @@ def finalize(
     ctx: HuntContext,
     candidates: list[Candidate],
     scorer: Scorer,
-    named: set[str],
     propose_min_score: float,
 ) -> tuple[list[Finding], list[Rejected], list[actions.ProposedAction]]:
     verifier = EvidenceVerifier(ctx.backend, ctx.guard, ctx.ledger, ctx.window)
-    kept: list[tuple[Candidate, int]] = []
+    kept: list[Candidate] = []
     rejected: list[Rejected] = []
     for c in candidates:
         verified, reasons = verifier.verify(c.proposed)
         if verified is None:
             rejected.append(Rejected(title=c.proposed.title, source=c.source, reasons=reasons))
         else:
-            kept.append((c, len(verified.rows)))
-    support = corroboration([c.proposed for c, _ in kept], [c.source for c, _ in kept])
-    findings: list[Finding] = []
-    proposals: list[actions.ProposedAction] = []
-    for c, rows in kept:
-        p = c.proposed
-        entities = {e.lower() for e in (*p.hosts, *p.accounts)}
-        others = max((support[e] for e in entities), default=1) - 1
-        confidence = scorer.score(
+            kept.append(c)
+    confidences = scorer.score_all(
+        [
             Signals(
+                source=c.source,
                 severity=c.severity,
-                evidence_rows=rows,
-                techniques=len(p.techniques),
-                corroborating_hunts=others,
-                named_in_request=bool(entities & named),
+                techniques=tuple(c.proposed.techniques),
+                hosts=tuple(c.proposed.hosts),
+                accounts=tuple(c.proposed.accounts),
                 extra=c.factors,
             )
-        )
+            for c in kept
+        ]
+    )
+    findings: list[Finding] = []
+    proposals: list[actions.ProposedAction] = []
+    for c, confidence in zip(kept, confidences, strict=True):
+        p = c.proposed
         finding = Finding(
             title=p.title,
             summary=p.summary,
@@ -72,7 +70,7 @@ def finalize(
         findings.append(finding)
         if confidence.score >= propose_min_score * 100:
             proposals += _containment(c, finding)
-    findings.sort(key=lambda f: -f.confidence.score)
+    findings.sort(key=lambda f: (-f.confidence.score, not f.source.startswith("hunt:")))
     return findings, rejected, proposals
 
 

@@ -12,10 +12,11 @@ from tracehound.llm.prices import Price
 
 from .budget import Budget, BudgetStop
 from .context import HuntContext
+from .detections import run_detections
 from .finalize import Candidate, finalize
 from .guardrails import QueryGuard
 from .loop import Confirm, run_loop
-from .offline import run_offline
+from .offline import run_offline, run_table_queries
 from .outcome import HuntOutcome
 from .plan import HuntPlan, make_plan
 from .scoring import Scorer, default_scorer
@@ -59,10 +60,8 @@ def run_hunt(
     except BudgetStop as stop:
         outcome.stopped = stop.limit
         ctx.notes.append(f"stopped: {stop.message}; the findings below are partial")
-    named = {h.lower() for d in plan.devices if d.resolved for h in [d.resolved]}
-    named |= {a.lower() for a in plan.entities.accounts}
     findings, rejected, proposals = finalize(
-        ctx, candidates, scorer or default_scorer(), named, settings.propose_min_score
+        ctx, candidates, scorer or default_scorer(), settings.propose_min_score
     )
     outcome.findings, outcome.rejected, outcome.actions = findings, rejected, proposals
     outcome.queries, outcome.notes = ctx.queries, ctx.notes
@@ -74,7 +73,9 @@ def run_hunt(
 
 
 def _offline(plan: HuntPlan, ctx: HuntContext) -> list[Candidate]:
-    return [
+    """Library hunts, the built-in detections about the request's entities, and, when no hunt
+    matched, the simple query over the tables the question is about."""
+    candidates = [
         Candidate(
             source=f"hunt:{hunt.id}",
             severity=hunt.severity,
@@ -84,6 +85,13 @@ def _offline(plan: HuntPlan, ctx: HuntContext) -> list[Candidate]:
         )
         for hunt, proposed, factors in run_offline(plan, ctx)
     ]
+    candidates += [
+        Candidate(source=f"detection:{alert.rule_id}", severity=alert.severity, proposed=proposed)
+        for alert, proposed in run_detections(plan, ctx)
+    ]
+    if not plan.hunts:
+        run_table_queries(plan, ctx)
+    return candidates
 
 
 def _with_model(

@@ -4,7 +4,6 @@ findings through each hunt's template, verify, score, and propose containment.""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any
 
 from tracehound.errors import TracehoundError
@@ -97,10 +96,15 @@ def run_offline(
     return proposed
 
 
-def corroboration(findings: list[ProposedFinding], sources: list[str]) -> Counter[str]:
-    """Entity -> number of distinct sources that found it."""
-    seen: dict[str, set[str]] = {}
-    for finding, source in zip(findings, sources, strict=True):
-        for entity in {*finding.hosts, *finding.accounts}:
-            seen.setdefault(entity.lower(), set()).add(source)
-    return Counter({k: len(v) for k, v in seen.items()})
+
+def run_table_queries(plan: HuntPlan, ctx: HuntContext) -> None:
+    """The plan's simple per-table queries; what they return is noted (rows, not findings)."""
+    for query in plan.generic_queries():
+        try:
+            result, _ = ctx.run(query.kql, query.parameters, f"table {query.table}")
+        except TracehoundError as exc:
+            if getattr(exc, "limit", None):
+                raise
+            ctx.notes.append(f"table {query.table}: failed: {exc.message}")
+            continue
+        ctx.notes.append(f"table {query.table}: {result.row_count} row(s) for the request")

@@ -115,6 +115,7 @@ def hunt(
     from tracehound.agent import actions
     from tracehound.agent.findings_export import export
     from tracehound.agent.hunt import run_hunt
+    from tracehound.agent.scoring import default_scorer
     from tracehound.agent.settings import agent_settings
     from tracehound.backends.local import LocalBackend
 
@@ -128,6 +129,7 @@ def hunt(
             _now(now),
             session,
             _confirm(yes, no_input),
+            default_scorer(settings.extra),
         )
         actions.save(store, outcome.actions)
     report = None
@@ -151,6 +153,7 @@ def chat(
     from tracehound.agent import actions
     from tracehound.agent.hunt import run_hunt
     from tracehound.agent.render import print_outcome
+    from tracehound.agent.scoring import default_scorer
     from tracehound.agent.settings import agent_settings
     from tracehound.backends.local import LocalBackend
 
@@ -159,6 +162,7 @@ def chat(
         session = _session(model, settings.extra)
         backend = LocalBackend(store)
         agent = agent_settings(settings.extra)
+        scorer = default_scorer(settings.extra)
         interactive = sys.stdin.isatty()
         while True:
             if interactive:
@@ -178,6 +182,7 @@ def chat(
                 _now(now),
                 session,
                 _confirm(yes, no_input or not interactive),
+                scorer,
             )
             actions.save(store, outcome.actions)
             print_outcome(outcome)
