@@ -30,7 +30,7 @@ from tracehound.store import Store
 SYSMON = "microsoft-windows-sysmon/operational"
 TABLES = frozenset(table_names())
 
-# (channel, event id) -> Defender table, as the issue lists them (4663: file objects only).
+# (channel, event id) -> Defender table, as the issues list them (4663: see expected_table).
 EXPECTED_TABLES: dict[tuple[str, int], str] = {
     (SYSMON, 1): "DeviceProcessEvents",
     ("security", 4688): "DeviceProcessEvents",
@@ -48,7 +48,38 @@ EXPECTED_TABLES: dict[tuple[str, int], str] = {
     ("security", 4625): "DeviceLogonEvents",
     ("security", 4648): "DeviceLogonEvents",
     (SYSMON, 22): "DeviceEvents",
+    (SYSMON, 8): "DeviceEvents",
+    (SYSMON, 10): "DeviceEvents",
+    (SYSMON, 17): "DeviceEvents",
+    (SYSMON, 18): "DeviceEvents",
+    (SYSMON, 21): "DeviceEvents",
+    ("microsoft-windows-wmi-activity/operational", 5861): "DeviceEvents",
+    ("security", 4697): "DeviceEvents",
+    ("system", 7045): "DeviceEvents",  # the corpus' 7045 / 104 all come from SCM / Eventlog
+    ("security", 4698): "DeviceEvents",
+    ("security", 4699): "DeviceEvents",
+    ("security", 4700): "DeviceEvents",
+    ("security", 4701): "DeviceEvents",
+    ("security", 4702): "DeviceEvents",
+    ("security", 1102): "DeviceEvents",
+    ("system", 104): "DeviceEvents",
+    ("microsoft-windows-powershell/operational", 4103): "DeviceEvents",
+    ("microsoft-windows-powershell/operational", 4104): "DeviceEvents",
+    ("security", 4657): "DeviceRegistryEvents",
 }
+# Security 4663 by object type: files always, registry keys only for writes.
+REGISTRY_WRITES = frozenset({"0x2", "0x4", "0x10000"})
+
+
+def expected_table(channel: str, eid: int, data: dict[str, Any]) -> str | None:
+    """The Defender table an event lands in besides SecurityEvent / WindowsEvent, if any."""
+    if (channel, eid) == ("security", 4663):
+        if data.get("ObjectType") == "File":
+            return "DeviceFileEvents"
+        if data.get("ObjectType") == "Key" and data.get("AccessMask") in REGISTRY_WRITES:
+            return "DeviceRegistryEvents"
+        return None
+    return EXPECTED_TABLES.get((channel, eid))
 
 
 def _records(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -77,7 +108,9 @@ def _evtx_texts(content: bytes) -> list[str]:
     records = iter(evtx.PyEvtxParser(io.BytesIO(content)).records_json())
     while True:
         try:
-            texts.append(next(records)["data"])
+            record = next(records)
+            if record is not None:
+                texts.append(record["data"])
         except StopIteration:
             return texts
         except RuntimeError:  # a corrupt chunk: the parser goes on with the next one
@@ -174,13 +207,7 @@ def independent_counts(paths: list[Path]) -> tuple[Counter[str], int]:
                     continue
                 seen.add(key)
                 counts["SecurityEvent" if channel == "security" else "WindowsEvent"] += 1
-                table = EXPECTED_TABLES.get((channel, eid))
-                if (
-                    table == "DeviceFileEvents"
-                    and channel == "security"
-                    and data.get("ObjectType") != "File"
-                ):
-                    table = None
+                table = expected_table(channel, eid, data)
                 if table:
                     counts[table] += 1
     return counts, other

@@ -397,3 +397,39 @@ def test_backfill_spec_names_real_columns() -> None:
     spec = backfill_spec()
     assert spec.source == "DeviceProcessEvents" and "DeviceNetworkEvents" in spec.targets
     assert ("InitiatingProcessCommandLine", "ProcessCommandLine") in spec.columns
+
+
+def test_rows_without_a_guid_link_by_pid_and_time(tmp_path: Path, store: Store) -> None:
+    old = {
+        **PROCESS,
+        "UtcTime": "2024-04-29 09:00:00.000",
+        "ProcessGuid": "{old}",
+        "CommandLine": "old",
+    }
+    file_access = {"ObjectType": "File", "ObjectName": "C:\\secret.txt", "AccessMask": "0x1"}
+    events = [
+        nxlog(1, SYSMON, 1, **old),  # same pid, two days earlier: the pid was reused since
+        nxlog(1, SYSMON, 2, **PROCESS),
+        nxlog(4104, PS, 3, ExecutionProcessID=4242, ScriptBlockText="whoami"),
+        nxlog(4663, "Security", 4, ProcessId="0x1092", ProcessName=PROCESS["Image"], **file_access),
+        nxlog(4663, "Security", 5, ProcessId="0x1092", ProcessName="C:\\other.exe", **file_access),
+        {
+            **nxlog(4104, PS, 6, ExecutionProcessID=4242, ScriptBlockText="x"),
+            "@timestamp": "2024-05-01T09:00:00Z",
+        },
+    ]
+    ingest_paths(store, [write_lines(tmp_path / "pid.json", events)])
+    got = store.con.execute(
+        "SELECT ReportId, InitiatingProcessFileName, InitiatingProcessCommandLine, "
+        "InitiatingProcessParentFileName FROM DeviceEvents ORDER BY ReportId"
+    ).fetchall()
+    assert got == [
+        (3, "powershell.exe", PROCESS["CommandLine"], "cmd.exe"),
+        (6, None, None, None),  # before the process was created, and the older one is too old
+    ]
+    files = store.con.execute(
+        "SELECT ReportId, InitiatingProcessFileName, InitiatingProcessCommandLine "
+        "FROM DeviceFileEvents ORDER BY ReportId"
+    ).fetchall()
+    # 0x1092 = 4242; the second names another program: a reused pid, not linked.
+    assert files == [(4, "powershell.exe", PROCESS["CommandLine"]), (5, "other.exe", None)]

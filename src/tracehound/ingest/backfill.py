@@ -35,6 +35,18 @@ class Backfill:
     target_key: str
     targets: tuple[str, ...]
     columns: tuple[tuple[str, str], ...]  # (target column, source column)
+    by_pid: PidLink | None = None
+
+
+@dataclass(frozen=True)
+class PidLink:
+    """Linking rows without a process GUID by device, pid and time (see ``backfill.yaml``)."""
+
+    source_pid: str
+    source_time: str
+    target_pid: str
+    max_age_hours: int
+    agree: tuple[tuple[str, str], ...] = ()  # (target column, source column), equal if both set
 
 
 def parse_backfill(raw: dict[str, object], source_file: str) -> Backfill:
@@ -53,7 +65,12 @@ def parse_backfill(raw: dict[str, object], source_file: str) -> Backfill:
         target_key=str(raw["target_key"]),
         targets=tuple(get_table(str(t)).name for t in targets),
         columns=tuple((str(k), str(v)) for k, v in columns.items()),
+        by_pid=_pid_link(raw.get("by_pid")),
     )
+    if spec.by_pid is not None:
+        for name in (spec.by_pid.source_pid, spec.by_pid.source_time):
+            if source.column(name) is None:
+                raise UsageError(f"{source_file}: {source.name} has no column {name!r}")
     for name in (
         spec.source_key,
         *(s for _t, s in spec.columns),
@@ -65,6 +82,19 @@ def parse_backfill(raw: dict[str, object], source_file: str) -> Backfill:
         if get_table(target).column(spec.target_key) is None:
             raise UsageError(f"{source_file}: {target} has no column {spec.target_key!r}")
     return spec
+
+
+def _pid_link(raw: object) -> PidLink | None:
+    if raw is None:
+        return None
+    assert isinstance(raw, dict)
+    return PidLink(
+        str(raw["source_pid"]),
+        str(raw["source_time"]),
+        str(raw["target_pid"]),
+        int(raw["max_age_hours"]),
+        tuple((str(k), str(v)) for k, v in (raw.get("agree") or {}).items()),
+    )
 
 
 @cache
@@ -99,12 +129,7 @@ def backfill_sql(spec: Backfill, target: str, batch: str, direction: str) -> str
     ids, ``processes`` bounds the process rows read to the batch's instead."""
     pairs = _pairs(spec, target)
     t = quote_ident(target)
-    sets = ", ".join(
-        f"{quote_ident(c)} = coalesce({t}.{quote_ident(c)}, p.{quote_ident(s)})" for c, s in pairs
-    )
-    missing = " OR ".join(  # only rows that gain something
-        f"({t}.{quote_ident(c)} IS NULL AND p.{quote_ident(s)} IS NOT NULL)" for c, s in pairs
-    )
+    sets, missing = _fill(t, pairs)
     key = f"{t}.{quote_ident(spec.target_key)}"
     in_batch = f"_RowId IN (SELECT _RowId FROM {batch})"
     if direction == "rows":
@@ -122,12 +147,62 @@ def backfill_sql(spec: Backfill, target: str, batch: str, direction: str) -> str
     )
 
 
+def _fill(t: str, pairs: list[tuple[str, str]]) -> tuple[str, str]:
+    """The SET list keeping values already there, and the test for rows that gain something."""
+    sets = ", ".join(
+        f"{quote_ident(c)} = coalesce({t}.{quote_ident(c)}, p.{quote_ident(s)})" for c, s in pairs
+    )
+    missing = " OR ".join(
+        f"({t}.{quote_ident(c)} IS NULL AND p.{quote_ident(s)} IS NOT NULL)" for c, s in pairs
+    )
+    return sets, missing
+
+
+def pid_backfill_sql(spec: Backfill, target: str, batch: str) -> str | None:
+    """The UPDATE filling *batch* rows of *target* that have a pid but no process GUID from
+    the latest process created with that pid on the device before the event (an ASOF join)."""
+    link = spec.by_pid
+    table = get_table(target)
+    if link is None or table.column(link.target_pid) is None:
+        return None
+    pairs = [(c, s) for c, s in _pairs(spec, target) if c != link.target_pid]
+    t = quote_ident(target)
+    sets, missing = _fill(t, pairs)
+    pid, spid, stime = (
+        quote_ident(n) for n in (link.target_pid, link.source_pid, link.source_time)
+    )
+    cols = ", ".join(f"p.{quote_ident(s)}" for s in dict.fromkeys(s for _c, s in pairs))
+    where = " AND ".join(
+        [f"{quote_ident(k)} = {sql_str(v)}" for k, v in spec.source_where]
+        + [f"{spid} IS NOT NULL", f"{stime} IS NOT NULL", "DeviceName IS NOT NULL"]
+    )
+    agree = [(quote_ident(c), quote_ident(s)) for c, s in link.agree if table.column(c)]
+    rows = (
+        f"SELECT _RowId, DeviceName, {pid}, Timestamp{''.join(f', {c}' for c, _s in agree)} FROM {t} "
+        f"WHERE {quote_ident(spec.target_key)} IS NULL AND {pid} IS NOT NULL "
+        f"AND Timestamp IS NOT NULL AND _RowId IN (SELECT _RowId FROM {batch})"
+    )
+    linked = (
+        f"SELECT r._RowId AS _rid, {cols} FROM ({rows}) r ASOF JOIN "
+        f"(SELECT * FROM {quote_ident(spec.source)} WHERE {where}) p "
+        f"ON r.DeviceName = p.DeviceName AND r.{pid} = p.{spid} AND r.Timestamp >= p.{stime} "
+        f"WHERE r.Timestamp - p.{stime} <= INTERVAL {int(link.max_age_hours)} HOUR"
+        + "".join(f" AND (r.{c} IS NULL OR lower(r.{c}) = lower(p.{s}))" for c, s in agree)
+    )
+    return f"UPDATE {t} SET {sets} FROM ({linked}) p WHERE {t}._RowId = p._rid AND ({missing})"
+
+
 def run_backfill(con: duckdb.DuckDBPyConnection, batch: str) -> int:
     """Fill the targets' missing columns for the row ids in *batch*; rows updated."""
     spec = backfill_spec()
     filled = 0
     for target in spec.targets:
-        for direction in ("rows", "processes"):
-            row = con.execute(backfill_sql(spec, target, batch, direction)).fetchone()
-            filled += int(row[0]) if row else 0
+        statements: list[str | None] = [
+            backfill_sql(spec, target, batch, d) for d in ("rows", "processes")
+        ]
+        statements.append(pid_backfill_sql(spec, target, batch))
+        for sql in statements:
+            if sql is not None:
+                row = con.execute(sql).fetchone()
+                filled += int(row[0]) if row else 0
     return filled
