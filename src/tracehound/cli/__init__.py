@@ -50,15 +50,17 @@ def _register() -> None:
         hunt_cmd,
         incidents_cmd,
         ingest_cmd,
+        investigate_cmd,
         lab_cmd,
         query_cmd,
+        report_cmd,
         rules_cmd,
         store_cmds,
     )
 
     for module in (store_cmds, query_cmd, ingest_cmd, lab_cmd, actions_cmd, audit_cmd, hunt_cmd,
                    rules_cmd, detect_cmd, incidents_cmd, attack_cmd, eval_detection_cmd,
-                   eval_nl2kql_cmd):
+                   eval_nl2kql_cmd, investigate_cmd, report_cmd):
         module.register(app)
 
 

@@ -68,7 +68,13 @@ def detect_command(
             share_scans=not no_share,
             progress=lambda done, total: spinner.update(f"rules {done}/{total}"),
         )
+        from tracehound.report.auto import (
+            write_high_reports,  # [report] auto_high, see docs/reports.md
+        )
+
+        report_paths = write_high_reports(store, settings.extra, report.incidents)
     document = report.as_dict()
+    document["reports_written"] = [str(p) for p in report_paths]
     if fmt is OutputFormat.json:
         emit_json(document)
         return

@@ -59,7 +59,9 @@ def entities_of(pmap: PivotMap, rows: Rows) -> tuple[Entities, set[tuple[str, st
             hosts = [h for f in spec.entities.get("device", ()) if (h := device.clean(f.read(row)))]
             for kind_name, fields in spec.entities.items():
                 kind = pmap.kinds[kind_name]
-                for f in fields:
+                # a row names the process that acted first; its parent is not followed (the
+                # parent's other children would flood the timeline; the tree shows them)
+                for f in fields[:1] if kind_name == "process" else fields:
                     value = kind.clean(f.read(row))
                     if value is None:
                         continue
