@@ -123,3 +123,20 @@ def test_close_device_name_is_suggested_not_used(lab_db: Path) -> None:
     assert "windows-target-1" in out["plan"]["devices"][0]["suggestions"]
     assert not any("windows-target-1" in f["hosts"] for f in out["findings"])
     assert any("did you mean" in n for n in out["notes"])
+
+
+def test_demo_runs_detections_about_the_named_host_scored_by_the_project_scorer(
+    lab_db: Path,
+) -> None:
+    request = "I'm worried that windows-target-1 might have been maliciously logged into in the last few days"
+    out = _hunt(lab_db, request)
+    detected = [f for f in out["findings"] if f["source"].startswith("detection:")]
+    assert detected, out["notes"]
+    evidence_queries = [q for q in out["queries"] if q["purpose"].startswith("evidence rows of detections")]
+    assert evidence_queries and all(q["error"] is None for q in evidence_queries)
+    for finding in detected:
+        assert finding["hosts"] == ["windows-target-1"]
+        assert finding["evidence"]  # verified rows: rejected ones would be under "rejected"
+    names = {f["name"] for f in out["findings"][0]["confidence"]["factors"]}
+    assert "rule level" in names and "corroboration" in names  # tracehound.score's factors
+    assert not [r for r in out["rejected"] if r["source"].startswith("detection:")]

@@ -188,3 +188,31 @@ def test_budget_stop_keeps_partial_results(cli, env, monkeypatch, tmp_path: Path
     assert len(server.requests) == 2
     assert out["usage"]["queries"] == 2 and len(out["queries"]) == 2
     assert "budget" in result.stderr
+
+
+def test_chat_follow_up_keeps_the_conversation(cli, env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two questions on scripted stdin: the second model call carries the first exchange."""
+    first, second = "did someone break into web-1?", "which account did they use?"
+
+    def follow_up(body: dict[str, Any]) -> str:
+        return json.dumps({"summary": "the account was admin", "findings": []})
+
+    script = [
+        tool_calls(("run_kql", {"query": QUERY, "parameters": {"host": "web-1"}})),
+        answer(_final),
+        answer(follow_up),
+    ]
+    with scripted_server(script) as server:
+        monkeypatch.setenv("TRACEHOUND_LLM_BASE_URL", server.base_url)
+        result = cli(
+            "chat", "--model", "gpt-4.1-mini", "--now", NOW, "--no-input",
+            stdin=f"{first}\n\n{second}\nexit\nnot read\n",
+        )
+    assert result.exit_code == 0, result.stderr
+    assert len(server.requests) == 3  # the blank line is skipped, "exit" ends the chat
+    later = server.requests[2]["messages"]
+    users = [m["content"] for m in later if m["role"] == "user"]
+    assert any(first in u for u in users) and any(second in u for u in users)
+    assert any(m["role"] == "tool" for m in later)  # the first question's query result too
+    assert "Brute force then logon on web-1" in result.stdout
+    assert f"Hunt (openai:gpt-4.1-mini): {second}" in result.stdout
