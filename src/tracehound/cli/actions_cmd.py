@@ -36,6 +36,7 @@ from tracehound.respond.catalog import ACTIONS
 from tracehound.respond.executor import policy_decision
 from tracehound.respond.models import ActionRecord, ActionStatus
 from tracehound.respond.planning import os_user
+from tracehound.respond.proposals import promote, proposal_rows
 from tracehound.store import Store
 
 actions = typer.Typer(
@@ -156,10 +157,42 @@ def list_cmd(
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """List planned and executed actions."""
+    """List planned and executed actions, and containment hunts proposed (status "proposed")."""
     with response_context(db, config, None, read_only=True) as ctx:
         rows = [r.summary() for r in ctx.ledger.all(state)]
+        if state is None:
+            rows.extend(proposal_rows(ctx.store))
     emit_records(rows, fmt, title="actions")
+
+
+@actions.command("promote")
+def promote_cmd(
+    proposal_id: Annotated[str, typer.Argument(help="The id of a hunt proposal (prop-...).")],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (default: the hunt finding).")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    policy: PolicyOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Plan the action a hunt proposed: resolve its target and queue it for approval."""
+    with response_context(db, config, policy) as ctx:
+        record = promote(ctx, proposal_id, reason)
+        decision = policy_decision(ctx, record)
+    if fmt is OutputFormat.json:
+        emit_json(
+            {
+                **_document(record),
+                "policy": {"automatic": decision.automatic, "reasons": decision.reasons},
+            }
+        )
+        return
+    typer.echo(render_plan(record))
+    status.print(
+        f"planned {record.id} from {proposal_id}; approve with: "
+        f"tracehound actions approve {record.id} --reason TEXT"
+    )
 
 
 @actions.command("show")
