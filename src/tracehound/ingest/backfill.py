@@ -12,6 +12,7 @@ again changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -192,15 +193,26 @@ def pid_backfill_sql(spec: Backfill, target: str, batch: str) -> str | None:
     return f"UPDATE {t} SET {sets} FROM ({linked}) p WHERE {t}._RowId = p._rid AND ({missing})"
 
 
-def run_backfill(con: duckdb.DuckDBPyConnection, batch: str) -> int:
-    """Fill the targets' missing columns for the row ids in *batch*; rows updated."""
+def run_backfill(
+    con: duckdb.DuckDBPyConnection, batch: str, loaded: Collection[str] | None = None
+) -> int:
+    """Fill the targets' missing columns for the row ids in *batch*; rows updated.
+
+    *loaded* names the tables the batch inserted rows into (None: all); statements that
+    cannot match anything for the others are skipped.
+    """
     spec = backfill_spec()
     filled = 0
+    new_processes = loaded is None or spec.source in loaded
     for target in spec.targets:
-        statements: list[str | None] = [
-            backfill_sql(spec, target, batch, d) for d in ("rows", "processes")
-        ]
-        statements.append(pid_backfill_sql(spec, target, batch))
+        statements: list[str | None] = []
+        if loaded is None or target in loaded:
+            statements += [
+                backfill_sql(spec, target, batch, "rows"),
+                pid_backfill_sql(spec, target, batch),
+            ]
+        if new_processes:
+            statements.append(backfill_sql(spec, target, batch, "processes"))
         for sql in statements:
             if sql is not None:
                 row = con.execute(sql).fetchone()

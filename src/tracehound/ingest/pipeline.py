@@ -4,7 +4,8 @@ Per input file: detect the format, stream record texts in Arrow batches into a s
 table in the common event shape (one SQL per batch, see :mod:`tracehound.ingest.layouts`),
 then, every :data:`FLUSH_EVENTS` events and at the end of the file, fix local-clock times,
 quarantine what could not be read, and load each mapped table through the store's one load
-path (row ids are the hash of computer, channel and record id, so re-ingest adds nothing).
+path (row ids are the hash of computer, channel and record id, so re-ingest adds nothing),
+then fill the loaded rows' missing InitiatingProcess* columns (:mod:`tracehound.ingest.backfill`).
 Memory stays bounded by the block size in Python and by DuckDB's own limit for staging.
 """
 
@@ -240,6 +241,7 @@ def _flush(store: Store, batch: _Batch, summary: IngestSummary) -> None:
                 f"SELECT DISTINCT lower(Channel), EventID FROM {STAGE} WHERE _reason IS NULL"
             ).fetchall()
         }
+        loaded: set[str] = set()
         for mapping in mappings():
             sql = table_sql(mapping, STAGE, present)
             if sql is None:
@@ -249,9 +251,11 @@ def _flush(store: Store, batch: _Batch, summary: IngestSummary) -> None:
                 continue
             stats = store.load_staged(mapping.table, MAPPED, "(ingest)")
             summary.add_inserted(mapping.table, stats.inserted)
+            if stats.inserted:
+                loaded.add(mapping.table)
             if mapping.table in RAW_TABLES:
                 summary.duplicates += stats.duplicates
-        filled = run_backfill(con, STAGE)
+        filled = run_backfill(con, STAGE, loaded)
         if filled:
             summary.add_note(
                 "rows given their initiating process's command line, parent and account from its "
