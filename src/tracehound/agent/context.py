@@ -63,6 +63,6 @@ class HuntContext:
 
 def _shown(parameters: dict[str, Any] | None) -> dict[str, Any]:
     return {
-        k: (v if isinstance(v, str | int | float | bool) else str(v))
+        k: (v if isinstance(v, str | int | float | bool | list) else str(v))
         for k, v in (parameters or {}).items()
     }
