@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from tracehound.backends.base import QueryResult, TimeWindow
-from tracehound.kql.compat import CompatContext
+from tracehound.kql.compat import CompatContext, output_columns
 from tracehound.kql.engine import Translation, execute, translate
 from tracehound.schema import get_table
 from tracehound.store import Store, quote_ident
@@ -34,6 +35,17 @@ class LocalBackend:
             self._context = CompatContext(
                 schema=self._schema, externaldata=self._context.externaldata
             )
+        if self._context.describe is None:
+            self._context = replace(self._context, describe=self._output_columns)
+
+    def _output_columns(self, kql: str) -> list[str] | None:
+        """Columns *kql* returns on this store (project-reorder and FileProfile need them)."""
+
+        def sql_of(text: str) -> tuple[str, dict[str, Any]]:
+            translation = self.translate(text)
+            return translation.sql, translation.parameters
+
+        return output_columns(self.store.con, sql_of, kql)
 
     def tables(self) -> dict[str, int | None]:
         return dict(self.store.row_counts())

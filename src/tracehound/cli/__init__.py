@@ -45,6 +45,7 @@ def _register() -> None:
         attack_cmd,
         audit_cmd,
         detect_cmd,
+        eval_cmd,
         eval_detection_cmd,
         eval_nl2kql_cmd,
         hunt_cmd,
@@ -58,7 +59,7 @@ def _register() -> None:
         store_cmds,
     )
 
-    for module in (store_cmds, query_cmd, ingest_cmd, lab_cmd, actions_cmd, audit_cmd, hunt_cmd,
+    for module in (store_cmds, query_cmd, ingest_cmd, lab_cmd, eval_cmd, actions_cmd, audit_cmd, hunt_cmd,
                    rules_cmd, detect_cmd, incidents_cmd, attack_cmd, eval_detection_cmd,
                    eval_nl2kql_cmd, investigate_cmd, report_cmd):
         module.register(app)

@@ -2,7 +2,9 @@
 
 Each gap is closed by a rewrite of the query text into KQL that duckdb-kql runs with the same
 meaning, applied before translation. Rewrites are registered in :data:`REWRITES`, in order;
-each is a small function with a test of its own. Nothing here edits duckdb-kql.
+each is a small function with a test of its own. Nothing here edits duckdb-kql. A rewrite
+that is not sure leaves the query alone, and duckdb-kql then refuses it with its own reason.
+See docs/kql.md for what each rewrite rests on.
 """
 
 from __future__ import annotations
@@ -11,19 +13,56 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
+from tracehound.errors import TracehoundError
+from tracehound.kql.rewrites import (
+    externaldata,
+    fileprofile,
+    functions,
+    operators,
+    parse,
+    reorder,
+    spelling,
+)
+
+#: How the engine says a query declares parameters it was not given (engine.translate).
+UNBOUND_PARAMETERS = "query parameters declared but not given"
+
+#: Output column names of a KQL query, or None when it cannot be worked out.
+Describe = Callable[[str], "list[str] | None"]
+
 
 @dataclass(frozen=True)
 class CompatContext:
-    """What a rewrite may need to know: the schema and the analyst's offline mappings."""
+    """What a rewrite may need to know.
+
+    ``schema``: table -> columns. ``externaldata``: URL -> local file, from the config's
+    ``[query] externaldata``. ``describe``: the output columns of a query prefix, given by
+    the backend that can bind it (``project-reorder`` and ``FileProfile`` need them); without
+    it those rewrites leave the query alone.
+    """
 
     schema: dict[str, list[str]] = field(default_factory=dict)
     externaldata: dict[str, Path] = field(default_factory=dict)
+    describe: Describe | None = None
 
 
 Rewrite = Callable[[str, CompatContext], str]
 
 #: (name, rewrite) in the order they are applied.
-REWRITES: list[tuple[str, Rewrite]] = []
+REWRITES: list[tuple[str, Rewrite]] = [
+    ("old spellings of functions", spelling.rename_functions),
+    ("old spellings of operators", spelling.rename_operators),
+    ("functions written with supported ones", functions.rewrite_calls),
+    ("externaldata from mapped local files", externaldata.read_mapped_files),
+    ("parenthesized pipe sources", operators.unwrap_parenthesized_sources),
+    ("unnamed mv-expand expressions", operators.name_mv_expand_expressions),
+    ("repeated identical let statements", operators.drop_repeated_lets),
+    ("parse as extract", parse.parse_as_extract),
+    ("invoke FileProfile() from the store", fileprofile.invoke_file_profile),
+    ("project-reorder as project", reorder.project_reorder),
+]
 
 
 def apply_rewrites(kql: str, context: CompatContext) -> str:
@@ -31,3 +70,30 @@ def apply_rewrites(kql: str, context: CompatContext) -> str:
     for _name, rewrite in REWRITES:
         kql = rewrite(kql, context)
     return kql
+
+
+def output_columns(
+    con: duckdb.DuckDBPyConnection,
+    translate: Callable[[str], tuple[str, dict[str, object]]],
+    kql: str,
+) -> list[str] | None:
+    """The columns *kql* returns, bound by DuckDB without reading a row; None if it fails.
+
+    *translate* turns KQL into (SQL, parameters) through the same engine the query uses.
+    A prefix that fails to translate or bind raises: the whole query cannot run either, and
+    the prefix's error is the true reason. Only a prefix needing parameter values it was not
+    given (``declare query_parameters``) gives None, and the rewrite stands aside.
+    """
+    try:
+        sql, parameters = translate(kql)
+    except TracehoundError as exc:
+        if UNBOUND_PARAMETERS in exc.message:
+            return None
+        raise
+    try:
+        rows = con.execute(f"DESCRIBE {sql}", parameters or None).fetchall()
+    except duckdb.Error as exc:
+        raise TracehoundError(
+            f"query failed on the embedded store: {str(exc).splitlines()[0]}"
+        ) from exc
+    return [str(row[0]) for row in rows]
