@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from tracehound.backends.local import LocalBackend
-from tracehound.errors import TracehoundError
 from tracehound.kql.diagnostics import UnsupportedKqlError
 from tracehound.store import Store
 
@@ -161,12 +160,22 @@ def test_mv_expand_of_a_call_on_two_columns_is_left_alone(backend: LocalBackend)
         backend.query('datatable(a:string, b:string)["x", "y"] | mv-expand pack_array(a, b)')
 
 
-def test_repeated_identical_let_is_dropped_but_a_different_one_is_not(
-    backend: LocalBackend,
-) -> None:
-    assert rows(backend, "let w = 1; let w = 1; print w") == [{"print_0": 1}]
-    with pytest.raises(TracehoundError):
-        backend.query("let w = 1; let w = 2; print w")
+def test_a_let_declared_twice_stays_refused_as_kusto_refuses_it(backend: LocalBackend) -> None:
+    # Kusto rejects a redeclaration (SEM0079), even of the same value: no rewrite may accept it.
+    with pytest.raises(UnsupportedKqlError, match="already bound"):
+        backend.query("let w = 1; let w = 1; print w")
+
+
+@pytest.mark.parametrize(
+    ("kql", "expected"),
+    [
+        ("let n = 2; range x from 1 to 9 step 1 | top n by x desc", [{"x": 9}, {"x": 8}]),
+        ("let n = 2; range x from 1 to 9 step 1 | take n | count", [{"Count": 2}]),
+        ("let n = 3; range x from 1 to 9 step 1 | limit n | count", [{"Count": 3}]),
+    ],
+)
+def test_let_bound_counts(backend: LocalBackend, kql: str, expected: list[dict[str, int]]) -> None:
+    assert rows(backend, kql) == expected
 
 
 def test_parse_simple_pattern(backend: LocalBackend) -> None:

@@ -58,7 +58,7 @@ REWRITES: list[tuple[str, Rewrite]] = [
     ("externaldata from mapped local files", externaldata.read_mapped_files),
     ("parenthesized pipe sources", operators.unwrap_parenthesized_sources),
     ("unnamed mv-expand expressions", operators.name_mv_expand_expressions),
-    ("repeated identical let statements", operators.drop_repeated_lets),
+    ("let-bound counts of top / take", operators.inline_counted_lets),
     ("parse as extract", parse.parse_as_extract),
     ("invoke FileProfile() from the store", fileprofile.invoke_file_profile),
     ("project-reorder as project", reorder.project_reorder),

@@ -7,6 +7,8 @@
   ``mv-expand parse_json(a)`` returns a column ``a``), so it becomes ``mv-expand c = f(c)``.
   Only for a single function call reading exactly one column that no ``let`` binds; with two
   columns or none Kusto says ``Column1`` and the query is left to be refused.
+- ``top n`` / ``take n`` / ``limit n`` / ``sample n`` where ``n`` is bound once by
+  ``let n = <integer>``: duckdb-kql takes only a literal count, and the name is that literal.
 """
 
 from __future__ import annotations
@@ -123,40 +125,38 @@ def name_mv_expand_expressions(kql: str, context: CompatContext) -> str:
     return syntax.until_stable(kql, _mv_expand_edits)
 
 
-def _let_name(statement: Node) -> str | None:
-    let = syntax.first(statement, "LetStatement")
-    if let is None or syntax.children(statement)[0] is not let:
-        return None
-    name = syntax.first(let, "IdentifierOrKeywordOrEscapedName")
-    return None if name is None else str(name.getText())
+_INTEGER = re.compile(r"\A\d+\Z")
+#: Operators whose row count duckdb-kql takes only as a literal.
+_COUNTED = ("TopOperator", "TakeOperator", "SampleOperator")
 
 
-def _repeated_let_edits(kql: str, root: Node) -> Iterator[Edit]:
-    query = syntax.first(root, "Query")
-    if query is None:
-        return
-    seen: dict[str, str] = {}
-    parts = syntax.children(query)
-    for position, statement in enumerate(parts):
-        name = None if syntax.rule(statement) != "Statement" else _let_name(statement)
-        if name is None:
-            continue
-        body = " ".join(syntax.text(kql, statement).split())
-        if seen.get(name) == body:
-            following = parts[position + 1] if position + 1 < len(parts) else None
-            stop = (
-                syntax.end(following)
-                if following is not None and following.getText() == ";"
-                else syntax.end(statement)
-            )
-            yield Edit(syntax.start(statement), stop, "")
-            return
-        seen.setdefault(name, body)
+def _integer_lets(kql: str, root: Node) -> dict[str, str]:
+    """Names bound once, by a top-level ``let``, to an integer literal."""
+    bound: dict[str, list[str]] = {}
+    for let in syntax.find(root, "LetVariableDeclaration"):
+        name = syntax.first(let, "IdentifierOrKeywordOrEscapedName")
+        value = syntax.first(let, "Expression")
+        if name is not None and value is not None:
+            bound.setdefault(str(name.getText()), []).append(syntax.text(kql, value).strip())
+    return {n: v[0] for n, v in bound.items() if len(v) == 1 and _INTEGER.match(v[0])}
 
 
-def drop_repeated_lets(kql: str, context: CompatContext) -> str:
-    """A ``let`` repeated word for word binds the same value again: the repeat goes."""
-    names = _LET_NAME.findall(kql)
-    if len(names) == len(set(names)):
+def _count_edits(kql: str, root: Node) -> Iterator[Edit]:
+    literals = _integer_lets(kql, root)
+    for operator in syntax.find(root, *_COUNTED):
+        count = next(
+            (c for c in syntax.children(operator) if syntax.rule(c) == "NamedExpression"), None
+        )
+        value = None if count is None else literals.get(syntax.text(kql, count).strip())
+        if count is not None and value is not None:
+            yield Edit(syntax.start(count), syntax.end(count), value)
+
+
+def inline_counted_lets(kql: str, context: CompatContext) -> str:
+    """``let n = 10; ... | top n by x`` -> ``| top 10 by x``: the name is that constant."""
+    if not syntax.mentions(kql, _LET_NAME) or not syntax.mentions(kql, _COUNT_WORD):
         return kql
-    return syntax.until_stable(kql, _repeated_let_edits)
+    return syntax.until_stable(kql, _count_edits)
+
+
+_COUNT_WORD = re.compile(r"\|\s*(?:top|take|limit|sample)\s+[A-Za-z_]")
