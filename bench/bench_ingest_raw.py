@@ -29,7 +29,7 @@ from tracehound.store import Store
 from tracehound.ingest import ingest_paths
 import tracehound.ingest.pipeline as pipeline
 if os.environ.get("TH_BENCH_NO_BACKFILL"):  # the same ingest without the back-fill step
-    pipeline.run_backfill = lambda con, batch: 0
+    pipeline.run_backfill = lambda *args: 0
 with Store.open(Path(sys.argv[1])) as store:
     t = time.perf_counter()
     s = ingest_paths(store, [Path(p) for p in sys.argv[2:]])
