@@ -127,13 +127,15 @@ ROWS_KQL = f"""declare query_parameters(ids:dynamic);
 
 
 def trees_for(rec: Recorder, row_ids: list[str], padding: timedelta) -> list[ProcessTree]:
-    """Trees around the first few distinct suspicious processes cited as evidence."""
+    """Trees around the first few distinct suspicious processes, in the order given."""
     if not row_ids:
         return []
-    evidence = rec.rows("suspicious processes", ROWS_KQL, {"ids": sorted(set(row_ids))})
+    wanted = list(dict.fromkeys(row_ids))[: MAX_TREES * 20]
+    rank = {rid: i for i, rid in enumerate(wanted)}
+    evidence = rec.rows("suspicious processes", ROWS_KQL, {"ids": sorted(wanted)})
     seen: set[tuple[str, Any]] = set()
     out: list[ProcessTree] = []
-    for row in sorted(evidence, key=lambda r: r["Timestamp"]):
+    for row in sorted(evidence, key=lambda r: rank.get(str(r["_RowId"]), len(rank))):
         key = (str(row.get("DeviceName")), row.get("ProcessId"))
         if key in seen or row.get("ProcessId") is None:
             continue

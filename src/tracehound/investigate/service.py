@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime, timedelta
 from typing import Any
 
 from tracehound.backends.base import LogBackend
 from tracehound.incidents import get_incident, incident_alerts
+from tracehound.investigate import kqlgen
 from tracehound.investigate.assets import affected_assets
-from tracehound.investigate.model import Event, Interval, Investigation, merge
+from tracehound.investigate.model import (
+    Event,
+    Interval,
+    Investigation,
+    ProcessNode,
+    ProcessTree,
+    merge,
+)
 from tracehound.investigate.pivot import pivot
 from tracehound.investigate.prevalence import common_values
 from tracehound.investigate.proctree import TABLE as PROCESS_TABLE
@@ -26,7 +35,8 @@ from tracehound.investigate.timeline import (
 from tracehound.store import Store
 
 DEFAULT_PADDING = timedelta(hours=1)
-MAX_EVENTS = 5_000
+MAX_EVENTS = 20_000
+NEAR_SECONDS = 120.0  # rows this close to an evidence row are kept first when capping
 #: Incident entity kinds -> pivot kinds. Its addresses are not followed: a host's own address
 #: would pull in every server the host talks to; the evidence rows' addresses are followed.
 INCIDENT_KINDS = {"host": "device", "account": "account"}
@@ -63,11 +73,12 @@ def investigate(
     common = common_values(rec, pmap, tables, entities, span) if span else {}
     leads = {k: v - set(common.get(k, {})) for k, v in entities.items()}
     related_rows, why = fetch_related(rec, pmap, tables, leads, procs, intervals)
+    trees = trees_for(rec, _suspicious_processes(alerts), padding)
+    _add_tree_rows(rec, pmap, trees, related_rows, why)
     context = fetch_context(rec, pmap, tables, evidence, pmap.neighbourhood_minutes)
     events = build_events(pmap, evidence, related_rows, why, techniques, context)
     events = _cap(events, limitations)
     pivots = pivot(rec, pmap, tables, entities, span) if span else []
-    trees = trees_for(rec, cited.get(PROCESS_TABLE, []), padding)
     rel_alerts, rel_incidents = related(store, incident_id, incident.entities, span) if span else ([], [])
     return Investigation(
         incident={**incident.summary(), "tactics": incident.tactics, "techniques": incident.techniques,
@@ -81,16 +92,64 @@ def investigate(
 
 
 def _cap(events: list[Event], limitations: list[str]) -> list[Event]:
-    """At most MAX_EVENTS events: context goes first, then related rows; evidence always stays."""
+    """At most MAX_EVENTS events: evidence always stays; of the rest, those closest in time to
+    an evidence row are kept, related rows before context (a noisy alert must not push a quiet
+    one's story out)."""
     if len(events) <= MAX_EVENTS:
         return events
-    kept: list[Event] = []
-    for kind in ("evidence", "related", "context"):
-        room = MAX_EVENTS - len(kept)
-        of_kind = [e for e in events if e.kind == kind]
-        kept += of_kind if kind == "evidence" else of_kind[: max(0, room)]
-    limitations.append(f"timeline holds {len(kept)} of {len(events)} events (context rows dropped first)")
+    anchors = sorted(e.timestamp for e in events if e.kind == "evidence")
+    others = [e for e in events if e.kind != "evidence"]
+
+    def distance(event: Event) -> tuple[int, int, float]:
+        i = bisect.bisect_left(anchors, event.timestamp)
+        near = [abs((event.timestamp - anchors[j]).total_seconds()) for j in (i - 1, i) if 0 <= j < len(anchors)]
+        gap = min(near) if near else 0.0
+        return (0 if gap <= NEAR_SECONDS else 1, 0 if event.kind == "related" else 1, gap)
+
+    room = max(0, MAX_EVENTS - (len(events) - len(others)))
+    kept = [e for e in events if e.kind == "evidence"] + sorted(others, key=distance)[:room]
+    limitations.append(f"timeline holds {len(kept)} of {len(events)} events (those nearest the evidence)")
     return sorted(kept, key=lambda e: (e.timestamp, e.table, e.row_id))
+
+
+def _suspicious_processes(alerts: list[dict[str, Any]]) -> list[str]:
+    """Cited process rows, one per alert first, most confident alerts first (trees are capped)."""
+    ranked = sorted(alerts, key=lambda a: (-(a.get("confidence") or 0), str(a.get("rule_id"))))
+    rows = [[e["row_id"] for e in a.get("evidence") or [] if e["table"] == PROCESS_TABLE] for a in ranked]
+    firsts = [r[0] for r in rows if r]
+    seen_rules: set[str] = set()
+    distinct = []
+    for alert, row_ids in zip(ranked, rows, strict=True):
+        if row_ids and alert.get("rule_id") not in seen_rules:
+            seen_rules.add(str(alert.get("rule_id")))
+            distinct.append(row_ids[0])
+    return list(dict.fromkeys(distinct + firsts + [r for rs in rows for r in rs]))
+
+
+def _add_tree_rows(
+    rec: Recorder, pmap: PivotMap, trees: list[ProcessTree], related: dict[str, list[dict[str, Any]]],
+    why: dict[str, set[str]],
+) -> None:
+    """The creation rows of the processes in the trees (parents, children) join the timeline."""
+    ids: list[str] = []
+
+    def walk(node: ProcessNode) -> None:
+        if node.row_id and not node.suspicious:
+            ids.append(node.row_id)
+        for child in node.children:
+            walk(child)
+
+    for tree in trees:
+        walk(tree.root)
+    have = {str(r["_RowId"]) for r in related.get(PROCESS_TABLE, [])}
+    wanted = sorted(set(ids) - have)
+    if not wanted:
+        return
+    spec = pmap.tables[PROCESS_TABLE]
+    rows = rec.rows("process tree rows", kqlgen.rows_by_id(spec), {"ids": wanted})
+    related.setdefault(PROCESS_TABLE, []).extend(rows)
+    for row in rows:
+        why.setdefault(str(row["_RowId"]), set()).add("process tree")
 
 
 def _intervals(alerts: list[dict[str, Any]], padding: timedelta, limitations: list[str]) -> list[Interval]:

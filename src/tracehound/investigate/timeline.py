@@ -8,6 +8,7 @@ PowerShell made, the file it wrote, the logon that followed the brute force.
 
 from __future__ import annotations
 
+import bisect
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -123,6 +124,7 @@ def fetch_context(rec: Recorder, pmap: PivotMap, tables: list[str], evidence: Ro
                     moments.setdefault(host, []).append(row["Timestamp"])
     if not moments or minutes <= 0:
         return {}
+    moments = {h: sorted(v) for h, v in moments.items()}
     reach = timedelta(minutes=minutes)
     t0 = min(min(v) for v in moments.values()) - reach
     t1 = max(max(v) for v in moments.values()) + reach
@@ -147,8 +149,11 @@ def _near(
         return False
     for f in spec.entities["device"]:
         host = device.clean(f.read(row))
-        if host and any(abs(moment - m) <= reach for m in moments.get(host, [])):
-            return True
+        times = moments.get(host or "")
+        if times:
+            i = bisect.bisect_left(times, moment - reach)
+            if i < len(times) and times[i] <= moment + reach:
+                return True
     return False
 
 

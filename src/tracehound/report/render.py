@@ -3,6 +3,7 @@ JSON straight from the model, STIX 2.1 in :mod:`tracehound.report.stix`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import StrEnum
 from functools import lru_cache
@@ -60,12 +61,35 @@ def _shown(report: IncidentReport) -> tuple[list[TimelineEntry], int]:
     return rows, len(report.timeline) - len(rows)
 
 
+def _prose(report: IncidentReport) -> IncidentReport:
+    """A copy whose free text (summaries, log lines) shows every indicator defanged."""
+    swaps = sorted(((i.value, i.defanged) for i in report.iocs if i.value != i.defanged), key=lambda p: -len(p[0]))
+    if not swaps:
+        return report
+    pattern = re.compile("|".join(re.escape(v) for v, _ in swaps))
+    table = dict(swaps)
+
+    def fix(text: str) -> str:
+        return pattern.sub(lambda m: table[m.group(0)], text)
+
+    copy = report.model_copy(deep=True)
+    copy.executive_summary = fix(copy.executive_summary)
+    for entry in copy.timeline:
+        entry.summary = fix(entry.summary)
+    for finding in copy.findings:
+        for row in finding.evidence:
+            row.summary = fix(row.summary)
+    return copy
+
+
 def render_markdown(report: IncidentReport) -> str:
+    report = _prose(report)
     rows, cut = _shown(report)
     return _env(False).get_template("report.md.j2").render(r=report, timeline=rows, timeline_cut=cut)
 
 
 def render_html(report: IncidentReport) -> str:
+    report = _prose(report)
     rows, cut = _shown(report)
     return _env(True).get_template("report.html.j2").render(
         r=report, timeline=rows, timeline_cut=cut, svg=Markup(timeline_svg(report.timeline))
