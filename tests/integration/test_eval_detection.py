@@ -1,0 +1,174 @@
+"""``eval detection``: recall on a small labeled fixture built here, and on a few real OTRF files.
+
+The fixture uses OTRF's layout (``labels_index.csv`` + event files written as flat Sysmon JSON
+lines, the shape of OTRF's exports) so the whole path runs: label reading, raw ingest, detect,
+attribution of alerts to files through ``_Source``, and the summary.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tracehound.detect.evaluation import evaluate, read_labels
+
+HEADER = ["id", "title", "platform", "techniques", "tactics", "path", "events"]
+
+
+def _sysmon_1(host: str, image: str, command: str, parent: str, minute: int) -> dict[str, Any]:
+    stamp = f"2024-03-04 10:{minute:02d}:00.000"
+    return {
+        "Channel": "Microsoft-Windows-Sysmon/Operational",
+        "SourceName": "Microsoft-Windows-Sysmon",
+        "EventID": 1,
+        "Hostname": host,
+        "@timestamp": f"2024-03-04T10:{minute:02d}:00.000Z",
+        "UtcTime": stamp,
+        "RecordNumber": 100 + minute,
+        "ProcessGuid": f"{{00000000-0000-0000-0000-0000000000{minute:02d}}}",
+        "ProcessId": 4000 + minute,
+        "Image": image,
+        "CommandLine": command,
+        "ParentImage": parent,
+        "ParentCommandLine": parent,
+        "User": "CORP\\analyst",
+        "IntegrityLevel": "Medium",
+    }
+
+
+def _write(folder: Path, name: str, records: list[dict[str, Any]]) -> str:
+    path = folder / name
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return name
+
+
+@pytest.fixture
+def labeled(tmp_path: Path) -> Path:
+    root = tmp_path / "labeled"
+    root.mkdir()
+    ps = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+    encoded = _write(
+        root,
+        "encoded.json",
+        [
+            _sysmon_1(
+                "WS1.corp.local",
+                ps,
+                "powershell.exe -NoP -W hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA",
+                "C:\\Windows\\System32\\cmd.exe",
+                1,
+            )
+        ],
+    )
+    quiet = _write(
+        root,
+        "quiet.json",
+        [
+            _sysmon_1(
+                "WS2.corp.local",
+                "C:\\Windows\\System32\\notepad.exe",
+                "notepad.exe a.txt",
+                "C:\\Windows\\explorer.exe",
+                2,
+            )
+        ],
+    )
+    rows = [
+        ["D1", "encoded powershell", "Windows", "T1059.001", "TA0002", encoded, "1"],
+        ["D2", "dump that left no trace", "Windows", "T1003.001", "TA0006", quiet, "1"],
+        ["D3", "missing file", "Windows", "T1003.001", "TA0006", "gone.json", "5"],
+        ["D4", "linux", "Linux", "T1059.004", "TA0002", "linux.json", "3"],
+        ["D5", "empty", "Windows", "T1059.001", "TA0002", "empty.json", "0"],
+    ]
+    with (root / "labels_index.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return root
+
+
+def test_read_labels_skips_with_reasons(labeled: Path) -> None:
+    items, skipped = read_labels(labeled)
+    assert [i.id for i in items] == ["D1", "D2", "D3"]
+    reasons = {s["id"]: s["reason"] for s in skipped}
+    assert "not Windows" in reasons["D4"] and "no events" in reasons["D5"]
+
+
+def test_evaluate_fixture(labeled: Path) -> None:
+    document = evaluate(labeled)
+    by_id = {d["id"]: d for d in document["datasets"]}
+    assert by_id["D1"]["technique_detected"] and by_id["D1"]["tactic_detected"]
+    assert "th-exec-powershell-encoded" in by_id["D1"]["alert_rules"]
+    assert not by_id["D2"]["technique_detected"] and by_id["D2"]["alerts"] == 0
+    assert by_id["D3"]["error"] == "file not found" and not by_id["D3"]["tactic_detected"]
+    summary = document["systems"]["tracehound"]
+    assert summary["datasets_scored"] == 3
+    assert summary["technique_recall"] == pytest.approx(1 / 3, abs=1e-3)
+    assert summary["median_alerts"] == 0  # D2 and D3 have none
+
+
+def test_evaluate_fixture_with_sigma_baseline(labeled: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "sigma"
+    rules.mkdir()
+    (rules / "notepad.yml").write_text(
+        "title: Notepad\nid: 5a7c0000-0000-4000-8000-000000000009\nstatus: test\nlevel: low\n"
+        "tags: [attack.credential-access, attack.t1003.001]\n"
+        "logsource: {category: process_creation, product: windows}\n"
+        "detection: {sel: {Image|endswith: '\\\\notepad.exe'}, condition: sel}\n"
+    )
+    document = evaluate(labeled, sigma_baseline=rules)
+    baseline = {d["id"]: d for d in document["baseline_datasets"]}
+    assert baseline["D2"]["technique_detected"] and not baseline["D1"]["technique_detected"]
+    assert document["systems"]["sigma"]["technique_recall"] == pytest.approx(1 / 3, abs=1e-3)
+
+
+def test_cli_eval_detection_json(labeled: Path, cli: Any) -> None:
+    result = cli("eval", "detection", str(labeled), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["datasets_scored"] == 3
+    missing = cli("eval", "detection", str(labeled / "nope"))
+    assert missing.exit_code == 2
+
+
+OTRF_FILES = [
+    "datasets/atomic/windows/lateral_movement/host/covenant_sharpsc_create_dcerpc_smb_svcctl.zip",
+    "datasets/atomic/windows/defense_evasion/host/empire_wdigest_downgrade.tar.gz",
+    "datasets/atomic/windows/persistence/host/empire_schtasks_creation_standard_user.zip",
+]
+
+
+def test_evaluate_real_otrf_files(shared: Path, tmp_path: Path) -> None:
+    """A few real labeled files, with their own rows of the real index."""
+    source = shared / "datasets" / "otrf"
+    with (source / "labels_index.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = reader.fieldnames or []
+        rows = [r for r in reader if r["path"] in OTRF_FILES]
+    assert len(rows) == len(OTRF_FILES)
+    root = tmp_path / "otrf"
+    for row in rows:
+        (root / row["path"]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source / row["path"], root / row["path"])
+    with (root / "labels_index.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    document = evaluate(root)
+    by_path = {Path(d["path"]).name: d for d in document["datasets"]}
+    assert all(d["error"] == "" for d in by_path.values())
+    assert (
+        "th-lateral-svcctl-remote"
+        in by_path["covenant_sharpsc_create_dcerpc_smb_svcctl.zip"]["alert_rules"]
+    )
+    assert "th-evasion-wdigest-enable" in by_path["empire_wdigest_downgrade.tar.gz"]["alert_rules"]
+    assert (
+        "th-exec-scheduled-task-event"
+        in by_path["empire_schtasks_creation_standard_user.zip"]["alert_rules"]
+    )
+    assert document["technique_recall"] == 1.0 and document["tactic_recall"] == 1.0
