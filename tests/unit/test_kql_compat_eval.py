@@ -16,7 +16,7 @@ RECORDS = [
     {"id": "reorder", "kql": "DeviceInfo | project-reorder OSPlatform"},
     {"id": "broken", "kql": "DeviceInfo | where"},
     {"id": "feed", "kql": 'externaldata(a:string) ["https://example.org/x.txt"]'},
-    {"id": "unsupported", "kql": "DeviceInfo | evaluate bag_unpack(AdditionalFields)"},
+    {"id": "unsupported", "kql": "DeviceInfo | evaluate autocluster()"},
 ]
 
 

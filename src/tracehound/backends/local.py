@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from tracehound.backends.base import QueryResult, TimeWindow
-from tracehound.kql.compat import CompatContext, output_columns
+from tracehound.kql.compat import CompatContext, fetch_rows, output_columns
 from tracehound.kql.engine import Translation, execute, translate
 from tracehound.schema import get_table
 from tracehound.store import Store, quote_ident
@@ -37,15 +37,25 @@ class LocalBackend:
             )
         if self._context.describe is None:
             self._context = replace(self._context, describe=self._output_columns)
+        if self._context.fetch is None:
+            self._context = replace(self._context, fetch=self._fetch)
+        self._fetches = 0
+
+    def _sql_of(self, text: str) -> tuple[str, dict[str, Any]]:
+        translation = self.translate(text)
+        return translation.sql, translation.parameters
+
+    def _fetch(self, kql: str, sql: str) -> list[tuple[Any, ...]] | None:
+        """Rows over *kql*'s result (bag_unpack / pivot columns come from the data).
+
+        Counted, so a translation that read the data is not cached: the data can change.
+        """
+        self._fetches += 1
+        return fetch_rows(self.store.con, self._sql_of, kql, sql)
 
     def _output_columns(self, kql: str) -> list[str] | None:
         """Columns *kql* returns on this store (project-reorder and FileProfile need them)."""
-
-        def sql_of(text: str) -> tuple[str, dict[str, Any]]:
-            translation = self.translate(text)
-            return translation.sql, translation.parameters
-
-        return output_columns(self.store.con, sql_of, kql)
+        return output_columns(self.store.con, self._sql_of, kql)
 
     def tables(self) -> dict[str, int | None]:
         return dict(self.store.row_counts())
@@ -63,7 +73,10 @@ class LocalBackend:
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
+        fetches = self._fetches
         translation = translate(kql, self._schema, parameters, self._context, now)
+        if self._fetches != fetches:
+            return translation
         self._cache[key] = translation
         if len(self._cache) > TRANSLATION_CACHE_SIZE:
             self._cache.popitem(last=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -22,6 +23,7 @@ from tracehound.kql.rewrites import (
     functions,
     operators,
     parse,
+    plugins,
     reorder,
     spelling,
 )
@@ -32,6 +34,10 @@ UNBOUND_PARAMETERS = "query parameters declared but not given"
 #: Output column names of a KQL query, or None when it cannot be worked out.
 Describe = Callable[[str], "list[str] | None"]
 
+#: ``fetch(kql, sql)``: the rows of *sql* run over the result of *kql*, which *sql* names
+#: ``th_input``; None when the query needs parameters it was not given.
+Fetch = Callable[[str, str], "list[tuple[Any, ...]] | None"]
+
 
 @dataclass(frozen=True)
 class CompatContext:
@@ -40,12 +46,15 @@ class CompatContext:
     ``schema``: table -> columns. ``externaldata``: URL -> local file, from the config's
     ``[query] externaldata``. ``describe``: the output columns of a query prefix, given by
     the backend that can bind it (``project-reorder`` and ``FileProfile`` need them); without
-    it those rewrites leave the query alone.
+    it those rewrites leave the query alone. ``fetch``: rows computed over a query prefix on
+    the store, for the plugins whose output columns depend on the data (``bag_unpack``,
+    ``pivot``), exactly as in Kusto; without it they are left alone.
     """
 
     schema: dict[str, list[str]] = field(default_factory=dict)
     externaldata: dict[str, Path] = field(default_factory=dict)
     describe: Describe | None = None
+    fetch: Fetch | None = None
 
 
 Rewrite = Callable[[str, CompatContext], str]
@@ -62,6 +71,7 @@ REWRITES: list[tuple[str, Rewrite]] = [
     ("parse as extract", parse.parse_as_extract),
     ("invoke FileProfile() from the store", fileprofile.invoke_file_profile),
     ("project-reorder as project", reorder.project_reorder),
+    ("evaluate bag_unpack / pivot from the data", plugins.evaluate_plugins),
 ]
 
 
@@ -70,6 +80,46 @@ def apply_rewrites(kql: str, context: CompatContext) -> str:
     for _name, rewrite in REWRITES:
         kql = rewrite(kql, context)
     return kql
+
+
+def _translated(
+    translate: Callable[[str], tuple[str, dict[str, object]]], kql: str
+) -> tuple[str, dict[str, object]] | None:
+    """(SQL, parameters) of *kql*; None when it needs parameters it was not given."""
+    try:
+        return translate(kql)
+    except TracehoundError as exc:
+        if UNBOUND_PARAMETERS in exc.message:
+            return None
+        raise
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, object]
+) -> list[tuple[Any, ...]]:
+    try:
+        return con.execute(sql, parameters or None).fetchall()
+    except duckdb.Error as exc:
+        raise TracehoundError(
+            f"query failed on the embedded store: {str(exc).splitlines()[0]}"
+        ) from exc
+
+
+def fetch_rows(
+    con: duckdb.DuckDBPyConnection,
+    translate: Callable[[str], tuple[str, dict[str, object]]],
+    kql: str,
+    sql: str,
+) -> list[tuple[Any, ...]] | None:
+    """The rows of *sql* run over *kql*'s result (named ``th_input`` in *sql*).
+
+    As :func:`output_columns`: a prefix that cannot run raises its own error.
+    """
+    translated = _translated(translate, kql)
+    if translated is None:
+        return None
+    inner, parameters = translated
+    return _run(con, f"WITH th_input AS ({inner}) {sql}", parameters)
 
 
 def output_columns(
@@ -84,16 +134,8 @@ def output_columns(
     the prefix's error is the true reason. Only a prefix needing parameter values it was not
     given (``declare query_parameters``) gives None, and the rewrite stands aside.
     """
-    try:
-        sql, parameters = translate(kql)
-    except TracehoundError as exc:
-        if UNBOUND_PARAMETERS in exc.message:
-            return None
-        raise
-    try:
-        rows = con.execute(f"DESCRIBE {sql}", parameters or None).fetchall()
-    except duckdb.Error as exc:
-        raise TracehoundError(
-            f"query failed on the embedded store: {str(exc).splitlines()[0]}"
-        ) from exc
-    return [str(row[0]) for row in rows]
+    translated = _translated(translate, kql)
+    if translated is None:
+        return None
+    sql, parameters = translated
+    return [str(row[0]) for row in _run(con, f"DESCRIBE {sql}", parameters)]
