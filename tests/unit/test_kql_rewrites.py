@@ -218,3 +218,36 @@ def test_project_reorder_of_an_unknown_column_is_left_alone(backend: LocalBacken
 def test_project_reorder_reports_the_real_reason_of_its_input(backend: LocalBackend) -> None:
     with pytest.raises(UnsupportedKqlError, match="parse_user_agent"):
         backend.query('print a = parse_user_agent("x", "browser") | project-reorder a')
+
+
+# -- argmax / argmin, as -----------------------------------------------------------------
+
+ARGS = 'datatable(g:string, t:long, s:string)["a", 1, "x", "a", 2, "y", "b", 5, "z"]'
+
+
+def test_argmax_and_argmin_are_arg_max_and_arg_min(backend: LocalBackend) -> None:
+    assert sorted(rows(backend, f"{ARGS} | summarize argmax(t, s) by g"), key=str) == [
+        {"g": "a", "t": 2, "s": "y"},
+        {"g": "b", "t": 5, "s": "z"},
+    ]
+    assert rows(backend, f"{ARGS} | where g == 'a' | summarize (T, s) = argmin(t, s)") == [
+        {"T": 1, "s": "x"}
+    ]
+
+
+def test_argmax_in_a_tuple_renaming_a_returned_column_is_left_alone(backend: LocalBackend) -> None:
+    with pytest.raises(UnsupportedKqlError, match="argmax"):
+        backend.query(f"{ARGS} | summarize (T, S) = argmax(t, s) by g")
+
+
+def test_as_binds_the_input_for_later_reference(backend: LocalBackend) -> None:
+    kql = f"{ARGS} | summarize c = count() by g | as T | extend total = toscalar(T | count)"
+    assert sorted(rows(backend, kql), key=str) == [
+        {"g": "a", "c": 2, "total": 2},
+        {"g": "b", "c": 1, "total": 2},
+    ]
+
+
+def test_as_with_union_withsource_is_left_alone(backend: LocalBackend) -> None:
+    with pytest.raises(UnsupportedKqlError, match="AsOperator"):
+        backend.query(f"{ARGS} | as T1 | union withsource=TableName ({ARGS} | as T2)")

@@ -67,6 +67,7 @@ REWRITES: list[tuple[str, Rewrite]] = [
     ("externaldata from mapped local files", externaldata.read_mapped_files),
     ("parenthesized pipe sources", operators.unwrap_parenthesized_sources),
     ("unnamed mv-expand expressions", operators.name_mv_expand_expressions),
+    ("as operator as a let statement", operators.as_operator_as_let),
     ("let-bound counts of top / take", operators.inline_counted_lets),
     ("parse as extract", parse.parse_as_extract),
     ("invoke FileProfile() from the store", fileprofile.invoke_file_profile),

@@ -160,3 +160,43 @@ def inline_counted_lets(kql: str, context: CompatContext) -> str:
 
 
 _COUNT_WORD = re.compile(r"\|\s*(?:top|take|limit|sample)\s+[A-Za-z_]")
+
+
+#: ``| as Name`` with no hint.
+_AS = re.compile(r"\|\s*as\s+[A-Za-z_]")
+#: Operators that read the name ``as`` gives as a value (reference: as operator, Note).
+_NAME_AS_VALUE = re.compile(r"\b(?:withsource|union|find|search)\b")
+
+
+def _as_edits(kql: str, root: Node) -> Iterator[Edit]:
+    bound = let_names(root)
+    for operator in syntax.find(root, "AsOperator"):
+        kids = syntax.children(operator)
+        if syntax.token_texts(operator) != ["as"] or len(kids) != 2:
+            continue
+        name = syntax.text(kql, kids[1]).strip()
+        piped = operator.parentCtx.parentCtx  # AfterPipeOperator -> PipedOperator
+        pipe = piped.parentCtx
+        statement = syntax.top_statement(operator)
+        query = None if statement is None else syntax.first(statement, "QueryStatement")
+        if name in bound or query is None or syntax.rule(piped) != "PipedOperator":
+            continue
+        if (syntax.start(pipe), syntax.end(pipe)) != (syntax.start(query), syntax.end(query)):
+            continue  # only the query statement's own pipe: a let can name the same value
+        source = kql[syntax.start(pipe) : syntax.start(piped)].rstrip()
+        yield Edit(syntax.start(pipe), syntax.end(piped), f"let {name} = {source};\n{name}")
+        return
+
+
+def as_operator_as_let(kql: str, context: CompatContext) -> str:
+    """``X | as T | op(T)`` -> ``let T = X; T | op(T)``.
+
+    Reference (as operator): it "binds a name to the operator's input tabular expression",
+    which the query can then reference "without breaking the query and binding a name
+    through the let statement" — the let statement is the same binding. Left alone with a
+    hint (``hint.materialized``), inside a nested pipe, when the name is already bound, and
+    when the query uses ``union``/``find``/``search``, which read the name as a value.
+    """
+    if not syntax.mentions(kql, _AS) or syntax.mentions(kql, _NAME_AS_VALUE):
+        return kql
+    return syntax.until_stable(kql, _as_edits)

@@ -4,7 +4,10 @@ The tables are the deprecated aliases Microsoft's KQL reference lists for each f
 (``makelist()`` on the ``make_list()`` page, and so on). Where the old spelling behaves
 differently the difference is written into the rewrite: ``makelist`` and ``makeset`` default
 to at most 128 elements ("The deprecated version has a default maxSize limit of 128"), so a
-call without a size gets ``128`` added.
+call without a size gets ``128`` added. ``argmax()`` / ``argmin()`` are the deprecated
+aliases named on the ``arg_max()`` / ``arg_min()`` pages; duckdb-kql names only the first
+column of a tuple ``(A, B) = arg_max(x, y)`` (it gives ``A, y``), so an old call in a tuple
+whose later names differ from the returned columns is left alone.
 """
 
 from __future__ import annotations
@@ -33,7 +36,28 @@ FUNCTION_ALIASES: dict[str, tuple[str, int | None]] = {
     "toboolean": ("tobool", None),
     "array_strcat": ("strcat_array", None),
     "todouble": ("toreal", None),
+    "argmax": ("arg_max", None),
+    "argmin": ("arg_min", None),
 }
+
+#: Aliases whose tuple-named results duckdb-kql names correctly only up to the first name.
+_TUPLE_NAMED = frozenset({"argmax", "argmin"})
+
+
+def _tuple_names_kept(kql: str, call: Node) -> bool:
+    """False when ``(A, B) = argmax(x, y)`` names a returned column other than its own name."""
+    named = next((a for a in syntax.ancestors(call) if syntax.rule(a) == "NamedExpression"), None)
+    names = None if named is None else syntax.first(named, "NamedExpressionNameList")
+    if names is None:
+        return True
+    given = [
+        syntax.text(kql, n)
+        for n in syntax.children(names)
+        if syntax.rule(n) == "IdentifierOrExtendedKeywordOrEscapedName"
+    ]
+    returned = [syntax.text(kql, a).strip() for a in syntax.call_arguments(call)]
+    return given[1:] == returned[1 : len(given)]
+
 
 #: Deprecated string operators -> current spelling.
 OPERATOR_ALIASES: dict[str, str] = {
@@ -47,6 +71,8 @@ def _function_edits(kql: str, root: Node) -> Iterator[Edit]:
     for call in syntax.find(root, "NamedFunctionCallExpression"):
         alias = FUNCTION_ALIASES.get(syntax.call_name(call))
         if alias is None:
+            continue
+        if syntax.call_name(call) in _TUPLE_NAMED and not _tuple_names_kept(kql, call):
             continue
         new_name, default_size = alias
         name = syntax.first(call, "SimpleNameReference")
