@@ -78,8 +78,19 @@ def labeled(tmp_path: Path) -> Path:
             )
         ],
     )
+    # The same capture exported twice: its events are stored once, yet both files are scored.
+    shutil.copy(root / encoded, root / "encoded_again.json")
     rows = [
         ["D1", "encoded powershell", "Windows", "T1059.001", "TA0002", encoded, "1"],
+        [
+            "D6",
+            "same events, second file",
+            "Windows",
+            "T1059.001",
+            "TA0002",
+            "encoded_again.json",
+            "1",
+        ],
         ["D2", "dump that left no trace", "Windows", "T1003.001", "TA0006", quiet, "1"],
         ["D3", "missing file", "Windows", "T1003.001", "TA0006", "gone.json", "5"],
         ["D4", "linux", "Linux", "T1059.004", "TA0002", "linux.json", "3"],
@@ -94,7 +105,7 @@ def labeled(tmp_path: Path) -> Path:
 
 def test_read_labels_skips_with_reasons(labeled: Path) -> None:
     items, skipped = read_labels(labeled)
-    assert [i.id for i in items] == ["D1", "D2", "D3"]
+    assert [i.id for i in items] == ["D1", "D6", "D2", "D3"]
     reasons = {s["id"]: s["reason"] for s in skipped}
     assert "not Windows" in reasons["D4"] and "no events" in reasons["D5"]
 
@@ -106,10 +117,10 @@ def test_evaluate_fixture(labeled: Path) -> None:
     assert "th-exec-powershell-encoded" in by_id["D1"]["alert_rules"]
     assert not by_id["D2"]["technique_detected"] and by_id["D2"]["alerts"] == 0
     assert by_id["D3"]["error"] == "file not found" and not by_id["D3"]["tactic_detected"]
+    assert by_id["D6"]["technique_detected"] and by_id["D6"]["alerts"] == by_id["D1"]["alerts"]
     summary = document["systems"]["tracehound"]
-    assert summary["datasets_scored"] == 3
-    assert summary["technique_recall"] == pytest.approx(1 / 3, abs=1e-3)
-    assert summary["median_alerts"] == 0  # D2 and D3 have none
+    assert summary["datasets_scored"] == 4
+    assert summary["technique_recall"] == pytest.approx(0.5, abs=1e-3)
 
 
 def test_evaluate_fixture_with_sigma_baseline(labeled: Path, tmp_path: Path) -> None:
@@ -124,14 +135,14 @@ def test_evaluate_fixture_with_sigma_baseline(labeled: Path, tmp_path: Path) -> 
     document = evaluate(labeled, sigma_baseline=rules)
     baseline = {d["id"]: d for d in document["baseline_datasets"]}
     assert baseline["D2"]["technique_detected"] and not baseline["D1"]["technique_detected"]
-    assert document["systems"]["sigma"]["technique_recall"] == pytest.approx(1 / 3, abs=1e-3)
+    assert document["systems"]["sigma"]["technique_recall"] == pytest.approx(1 / 4, abs=1e-3)
 
 
 def test_cli_eval_detection_json(labeled: Path, cli: Any) -> None:
     result = cli("eval", "detection", str(labeled), "--format", "json")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
-    assert document["datasets_scored"] == 3
+    assert document["datasets_scored"] == 4
     missing = cli("eval", "detection", str(labeled / "nope"))
     assert missing.exit_code == 2
 

@@ -117,11 +117,14 @@ def _evtx_to_mitre(row: dict[str, str], root: Path) -> Labeled | str:
     return Labeled(rel, root / rel, techniques, tactics, _events(row.get("events")))
 
 
-def _ingest(store: Store, items: list[Labeled]) -> dict[str, str]:
-    """Ingest each file; returns path -> error for files that could not be read."""
+def _ingest(store: Store, items: list[Labeled]) -> tuple[dict[str, str], list[Labeled]]:
+    """Ingest each file; returns path -> error for unreadable files, and the files that share
+    events with an earlier one (their duplicates were dropped, so they are scored on their own).
+    """
     from tracehound.ingest.pipeline import ingest_paths
 
     errors: dict[str, str] = {}
+    overlapping: list[Labeled] = []
     for item in items:
         if not item.path.is_file():
             errors[str(item.path)] = "file not found"
@@ -133,7 +136,9 @@ def _ingest(store: Store, items: list[Labeled]) -> dict[str, str]:
             continue
         if not sum(summary.inserted.values()) and not summary.duplicates:
             errors[str(item.path)] = "no events could be read"
-    return errors
+        elif summary.duplicates:
+            overlapping.append(item)
+    return errors, overlapping
 
 
 def _run(
@@ -158,6 +163,20 @@ def _run(
             extra_rules=extra_rules if builtin else [],
             include_imported=imported is not None,
         )
+
+
+def _score_store(
+    data: Path,
+    db: Path,
+    settings: DetectionSettings,
+    extra_rules: list[Path],
+    builtin: bool,
+    imported: Path | None,
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """Detect on a copy of *data* and attribute the alerts to source files."""
+    shutil.copy(data, db)
+    _run(db, settings, extra_rules, builtin, imported)
+    return _attribute(db)
 
 
 def _attribute(db: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
@@ -238,16 +257,36 @@ def evaluate(
     with tempfile.TemporaryDirectory(prefix="th-eval-") as tmp:
         base = Path(tmp) / "data.duckdb"
         with Store.open(base) as store:
-            errors = _ingest(store, labeled)
-        systems = {"tracehound": Path(tmp) / "tracehound.duckdb"}
-        shutil.copy(base, systems["tracehound"])
-        _run(systems["tracehound"], settings, extra_rules or [], True, None)
-        results = {"tracehound": _attribute(systems["tracehound"])}
+            errors, overlapping = _ingest(store, labeled)
+        results = {
+            "tracehound": _score_store(
+                base, Path(tmp) / "tracehound.duckdb", settings, extra_rules or [], True, None
+            )
+        }
         if sigma_baseline is not None:
-            systems["sigma"] = Path(tmp) / "sigma.duckdb"
-            shutil.copy(base, systems["sigma"])
-            _run(systems["sigma"], settings, [], False, sigma_baseline)
-            results["sigma"] = _attribute(systems["sigma"])
+            results["sigma"] = _score_store(
+                base, Path(tmp) / "sigma.duckdb", settings, [], False, sigma_baseline
+            )
+        # Files whose events were already stored from another file: score each alone too.
+        for item in overlapping:
+            single = Path(tmp) / "single.duckdb"
+            with Store.open(single) as store:
+                _ingest(store, [item])
+            alone = {
+                "tracehound": _score_store(
+                    single, Path(tmp) / "s-th.duckdb", settings, extra_rules or [], True, None
+                )
+            }
+            if sigma_baseline is not None:
+                alone["sigma"] = _score_store(
+                    single, Path(tmp) / "s-sigma.duckdb", settings, [], False, sigma_baseline
+                )
+            key = str(item.path)
+            for name, (by_file, high) in alone.items():
+                results[name][0][key] = by_file.get(key, [])
+                results[name][1][key] = high.get(key, 0)
+            for leftover in Path(tmp).glob("s*.duckdb*"):
+                leftover.unlink()
     document: dict[str, Any] = {"path": str(root), "skipped": skipped, "systems": {}}
     for name, (by_file, high) in results.items():
         scores = []
