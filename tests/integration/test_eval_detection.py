@@ -183,3 +183,12 @@ def test_evaluate_real_otrf_files(shared: Path, tmp_path: Path) -> None:
         in by_path["empire_schtasks_creation_standard_user.zip"]["alert_rules"]
     )
     assert document["technique_recall"] == 1.0 and document["tactic_recall"] == 1.0
+
+
+@pytest.mark.slow
+def test_full_otrf_recall_targets(shared: Path) -> None:
+    """The whole OTRF set (several minutes): the figures recorded in docs/detections.md."""
+    document = evaluate(shared / "datasets" / "otrf")
+    assert document["datasets_scored"] >= 60
+    assert document["technique_recall"] >= 0.80
+    assert document["tactic_recall"] >= 0.90
