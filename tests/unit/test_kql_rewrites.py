@@ -251,3 +251,38 @@ def test_as_binds_the_input_for_later_reference(backend: LocalBackend) -> None:
 def test_as_with_union_withsource_is_left_alone(backend: LocalBackend) -> None:
     with pytest.raises(UnsupportedKqlError, match="AsOperator"):
         backend.query(f"{ARGS} | as T1 | union withsource=TableName ({ARGS} | as T2)")
+
+
+# -- let functions with a tabular body (Microsoft's user-defined functions reference) ------
+
+FILTER = "let F = (v:long) { range x from 1 to 10 step 1 | where x >= v };"
+
+
+def test_tabular_let_function_with_a_scalar_parameter(backend: LocalBackend) -> None:
+    # The reference's MyFilter example, its range moved into the body: x >= 9 keeps 9 and 10.
+    assert rows(backend, f"{FILTER} F(9)") == [{"x": 9}, {"x": 10}]
+
+
+def test_each_call_binds_its_own_arguments(backend: LocalBackend) -> None:
+    kql = f"{FILTER} F(9) | join kind=inner (F(10)) on x | project x"
+    assert rows(backend, kql) == [{"x": 10}]
+
+
+def test_a_parameter_counting_top_becomes_the_argument(backend: LocalBackend) -> None:
+    kql = "let T = (n:int, d:string) { range x from 1 to 9 step 1 | top n by x desc }; T(2, 'a')"
+    assert rows(backend, kql) == [{"x": 9}, {"x": 8}]
+
+
+def test_tabular_parameter_summarized_at_once(backend: LocalBackend) -> None:
+    kql = (
+        "let C = (T:(x:long)) { T | summarize n = count() };"
+        " let R = range x from 1 to 5 step 1; C(R)"
+    )
+    assert rows(backend, kql) == [{"n": 5}]
+
+
+def test_a_parameter_named_like_a_column_is_left_alone(backend: LocalBackend) -> None:
+    # Inside the body the column wins: DeviceName == DeviceName compares the column to itself.
+    kql = "let F = (DeviceName:string) { DeviceEvents | where DeviceName == DeviceName }; F('a')"
+    with pytest.raises(UnsupportedKqlError, match="tabular body"):
+        backend.query(kql)
