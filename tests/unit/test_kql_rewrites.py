@@ -286,3 +286,30 @@ def test_a_parameter_named_like_a_column_is_left_alone(backend: LocalBackend) ->
     kql = "let F = (DeviceName:string) { DeviceEvents | where DeviceName == DeviceName }; F('a')"
     with pytest.raises(UnsupportedKqlError, match="tabular body"):
         backend.query(kql)
+
+
+# -- column_ifexists (Microsoft's column_ifexists reference) --------------------------------
+
+
+def test_column_ifexists_without_the_column_is_the_default(backend: LocalBackend) -> None:
+    # The reference's example: no Capital column, so the State column is returned.
+    kql = 'datatable(State:string)["WA"] | project column_ifexists("Capital", State)'
+    assert rows(backend, kql) == [{"State": "WA"}]
+
+
+def test_column_ifexists_with_the_column_is_the_column(backend: LocalBackend) -> None:
+    kql = (
+        'datatable(Capital:string, State:string)["Olympia", "WA"]'
+        ' | project columnifexists("Capital", State)'
+    )
+    assert rows(backend, kql) == [{"Capital": "Olympia"}]
+
+
+def test_column_ifexists_sees_columns_bag_unpack_made_from_the_data(
+    backend: LocalBackend,
+) -> None:
+    kql = (
+        'datatable(d:dynamic)[dynamic({"a": 1})] | evaluate bag_unpack(d)'
+        " | extend x = column_ifexists('a', 0), y = column_ifexists('b', -1)"
+    )
+    assert rows(backend, kql) == [{"a": 1, "x": 1, "y": -1}]

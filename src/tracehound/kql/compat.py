@@ -21,6 +21,7 @@ from tracehound.kql.rewrites import (
     externaldata,
     fileprofile,
     functions,
+    ifexists,
     letfunctions,
     operators,
     parse,
@@ -74,6 +75,7 @@ REWRITES: list[tuple[str, Rewrite]] = [
     ("parse as extract", parse.parse_as_extract),
     ("invoke FileProfile() from the store", fileprofile.invoke_file_profile),
     ("project-reorder as project", reorder.project_reorder),
+    ("column_ifexists against the input's columns", ifexists.resolve_column_ifexists),
     ("evaluate bag_unpack / pivot from the data", plugins.evaluate_plugins),
 ]
 
