@@ -30,9 +30,16 @@ END = "2026-11-28T12:00:00Z"
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 #: request, scenario whose host it names, the table the original would have queried
 HUNTS = (
-    ("I'm worried that windows-target-1 might have been maliciously logged into in the last few days",
-     "rdp-bruteforce", "DeviceLogonEvents"),
-    ("were credentials dumped from lsass on {host} this week?", "lsass-dump", "DeviceProcessEvents"),
+    (
+        "I'm worried that windows-target-1 might have been maliciously logged into in the last few days",
+        "rdp-bruteforce",
+        "DeviceLogonEvents",
+    ),
+    (
+        "were credentials dumped from lsass on {host} this week?",
+        "lsass-dump",
+        "DeviceProcessEvents",
+    ),
     ("is {host} being hit by ransomware? last 5 days", "ransomware-impact", "DeviceProcessEvents"),
 )
 ORIGINAL = "declare query_parameters(host:string);\n{table} | where DeviceName startswith host"
@@ -42,8 +49,22 @@ def _seed(db: Path) -> dict[str, Any]:
     import json
     from contextlib import redirect_stdout
 
-    args = ["lab", "seed", "--db", str(db), "--days", "5", "--devices", "8", "--users", "8",
-            "--end", END, "--scenarios", ",".join(h[1] for h in HUNTS)]
+    args = [
+        "lab",
+        "seed",
+        "--db",
+        str(db),
+        "--days",
+        "5",
+        "--devices",
+        "8",
+        "--users",
+        "8",
+        "--end",
+        END,
+        "--scenarios",
+        ",".join(h[1] for h in HUNTS),
+    ]
     assert main(args) == 0
     out = io.StringIO()
     with redirect_stdout(out):
@@ -68,8 +89,10 @@ def _agent_tokens(
     from tracehound.agent.guardrails import QueryGuard
 
     guard = QueryGuard(settings.guardrails, set(backend.tables()))
-    window = (datetime.fromisoformat(outcome.plan["time_range"]["start"]),
-              datetime.fromisoformat(outcome.plan["time_range"]["end"]))
+    window = (
+        datetime.fromisoformat(outcome.plan["time_range"]["start"]),
+        datetime.fromisoformat(outcome.plan["time_range"]["end"]),
+    )
     total = 0
     g = settings.guardrails
     for record in outcome.queries:
@@ -86,7 +109,9 @@ def test_hunt_tokens_vs_whole_result_csv(tmp_path: Path) -> None:
     truth = _seed(tmp_path / "lab.duckdb")
     settings = AgentSettings()
     print()
-    print(f"{'hunt':<20}{'original CSV':>14}{'finding':>9}{'ratio':>8}{'all queries':>13}{'ratio':>8}")
+    print(
+        f"{'hunt':<20}{'original CSV':>14}{'finding':>9}{'ratio':>8}{'all queries':>13}{'ratio':>8}"
+    )
     ratios = []
     with Store.open(tmp_path / "lab.duckdb") as store:
         backend = LocalBackend(store)
@@ -95,19 +120,29 @@ def test_hunt_tokens_vs_whole_result_csv(tmp_path: Path) -> None:
             outcome = run_hunt(request.format(host=host.split(".")[0]), backend, settings, NOW)
             finding = next(f for f in outcome.findings if f.hosts == [host])  # the same finding
             kind, name = finding.source.split(":", 1)
-            behind = {"hunt " + name} if kind == "hunt" else {
-                q.purpose for q in outcome.queries if q.purpose.startswith("evidence rows of")
-            }
+            behind = (
+                {"hunt " + name}
+                if kind == "hunt"
+                else {
+                    q.purpose for q in outcome.queries if q.purpose.startswith("evidence rows of")
+                }
+            )
             start = datetime.fromisoformat(outcome.plan["time_range"]["start"])
-            window = (f"\n| where Timestamp >= datetime({start:%Y-%m-%dT%H:%M:%S})"
-                      f" and Timestamp < datetime({NOW:%Y-%m-%dT%H:%M:%S})")
+            window = (
+                f"\n| where Timestamp >= datetime({start:%Y-%m-%dT%H:%M:%S})"
+                f" and Timestamp < datetime({NOW:%Y-%m-%dT%H:%M:%S})"
+            )
             raw = backend.query(ORIGINAL.format(table=table) + window, parameters={"host": host})
-            rows = [{k: v for k, v in r.items() if not k.startswith("_")} for r in raw.table.to_pylist()]
+            rows = [
+                {k: v for k, v in r.items() if not k.startswith("_")} for r in raw.table.to_pylist()
+            ]
             original = count_text(_csv(rows))
             agent = _agent_tokens(backend, outcome, settings, behind)
             everything = _agent_tokens(backend, outcome, settings)
             ratios.append(agent / original)
-            print(f"{scenario:<20}{original:>14,}{agent:>9,}{agent / original:>8.3f}"
-                  f"{everything:>13,}{everything / original:>8.3f}  ({len(rows):,} rows in CSV, "
-                  f"{len(outcome.queries)} agent queries)")
+            print(
+                f"{scenario:<20}{original:>14,}{agent:>9,}{agent / original:>8.3f}"
+                f"{everything:>13,}{everything / original:>8.3f}  ({len(rows):,} rows in CSV, "
+                f"{len(outcome.queries)} agent queries)"
+            )
     assert max(ratios) <= 0.1

@@ -50,6 +50,9 @@ def test_bench_investigate(tmp_path: Path) -> None:
         f"\ninvestigate: {len(incidents)} incidents, {events} timeline events, {queries} queries; "
         f"cold {cold:.2f}s, warm {warm:.2f}s, cold/warm ratio {cold / warm:.2f}x"
     )
-    print("render: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items())
-          + f" ({len(report.timeline)} events, {len(report.iocs)} IOCs)")
+    print(
+        "render: "
+        + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items())
+        + f" ({len(report.timeline)} events, {len(report.iocs)} IOCs)"
+    )
     assert cold > 0 and warm > 0

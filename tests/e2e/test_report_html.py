@@ -22,9 +22,17 @@ from tracehound.score import DetectionSettings
 from tracehound.store import Store
 
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--enable-logging=stderr", "--v=0", "--window-size=1280,2000",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--window-size=1280,2000",
 )
 ERROR_MARKERS = ("Uncaught", "CONSOLE", "Failed to load resource", "net::ERR_")
 
@@ -44,7 +52,10 @@ def _render(browser: str, page: Path, tmp: Path) -> tuple[Path, list[str]]:
     profile = tmp / f"profile-{page.stem}"
     done = subprocess.run(
         [browser, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     problems = [line for line in done.stderr.splitlines() if any(m in line for m in ERROR_MARKERS)]
@@ -55,8 +66,17 @@ def _render(browser: str, page: Path, tmp: Path) -> tuple[Path, list[str]]:
 def html_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("html")
     with Store.open(folder / "lab.duckdb") as store:
-        seed(store, SeedOptions(days=1, devices=6, users=6, seed=5, end=datetime(2025, 3, 13),
-                                scenarios=("powershell-cradle",)))
+        seed(
+            store,
+            SeedOptions(
+                days=1,
+                devices=6,
+                users=6,
+                seed=5,
+                end=datetime(2025, 3, 13),
+                scenarios=("powershell-cradle",),
+            ),
+        )
         detect(store, DetectionSettings())
         incident = list_incidents(store)[0]  # the most confident first
         text = render(build_report(store, investigate(store, incident.id)), ReportFormat.html)

@@ -37,7 +37,16 @@ def test_detect_incidents_and_feedback(seeded: Path, cli: Any) -> None:
     listed = json.loads(cli("incidents", "list", "--format", "json").stdout)
     incidents = listed["incidents"]
     assert incidents
-    keys = {"id", "title", "severity", "confidence", "status", "entities", "first_seen", "last_seen"}
+    keys = {
+        "id",
+        "title",
+        "severity",
+        "confidence",
+        "status",
+        "entities",
+        "first_seen",
+        "last_seen",
+    }
     assert keys <= set(incidents[0])
     target = incidents[0]["id"]
     assert cli("incidents", "assign", target, "alice").exit_code == 0
@@ -48,7 +57,9 @@ def test_detect_incidents_and_feedback(seeded: Path, cli: Any) -> None:
     shown = json.loads(cli("incidents", "show", target, "--format", "json").stdout)
     assert shown["status"] == "closed" and len(shown["notes"]) >= 3
 
-    rescored = json.loads(cli("detect", "--from", "2020-01-01", "--to", "2021-01-01", "--format", "json").stdout)
+    rescored = json.loads(
+        cli("detect", "--from", "2020-01-01", "--to", "2021-01-01", "--format", "json").stdout
+    )
     lsass = [a for a in rescored["alerts"] if a["rule_id"] == "th-cred-lsass-access"]
     assert lsass and any(f["factor"] == "analyst feedback" for f in lsass[0]["factors"])
 
@@ -61,7 +72,17 @@ def test_rules_state_and_coverage(seeded: Path, cli: Any) -> None:
     assert all(a["rule_id"] != "th-cred-lsass-access" for a in report["alerts"])
     assert cli("rules", "suppress", "nope-rule", "--reason", "x").exit_code == 2
     assert cli("rules", "suppress", "th-exec-powershell-encoded", "--reason", "").exit_code == 2
-    ok = cli("rules", "suppress", "th-exec-powershell-encoded", "--reason", "admin tooling", "--days", "1", "--format", "json")
+    ok = cli(
+        "rules",
+        "suppress",
+        "th-exec-powershell-encoded",
+        "--reason",
+        "admin tooling",
+        "--days",
+        "1",
+        "--format",
+        "json",
+    )
     assert ok.exit_code == 0 and json.loads(ok.stdout)["expires_at"]
     coverage = json.loads(cli("attack", "coverage", "--format", "json").stdout)
     assert coverage["techniques_covered"] > 10 and coverage["tactics_covered"] >= 8
@@ -82,5 +103,7 @@ def test_sigma_import_reports_converted_and_skipped(tmp_path: Path, cli: Any) ->
     document = json.loads(result.stdout)
     assert document["converted"] == 1 and document["skipped"] == 1
     assert "detection" in document["skipped_rules"][0]["reason"]
-    listed = json.loads(cli("rules", "list", "--source", "sigma", "--format", "json").stdout)["rules"]
+    listed = json.loads(cli("rules", "list", "--source", "sigma", "--format", "json").stdout)[
+        "rules"
+    ]
     assert listed[0]["techniques"] == "T1033,T1562.001"

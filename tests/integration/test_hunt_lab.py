@@ -132,7 +132,9 @@ def test_demo_runs_detections_about_the_named_host_scored_by_the_project_scorer(
     out = _hunt(lab_db, request)
     detected = [f for f in out["findings"] if f["source"].startswith("detection:")]
     assert detected, out["notes"]
-    evidence_queries = [q for q in out["queries"] if q["purpose"].startswith("evidence rows of detections")]
+    evidence_queries = [
+        q for q in out["queries"] if q["purpose"].startswith("evidence rows of detections")
+    ]
     assert evidence_queries and all(q["error"] is None for q in evidence_queries)
     for finding in detected:
         assert finding["hosts"] == ["windows-target-1"]

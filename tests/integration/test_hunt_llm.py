@@ -205,7 +205,12 @@ def test_chat_follow_up_keeps_the_conversation(cli, env, monkeypatch) -> None:  
     with scripted_server(script) as server:
         monkeypatch.setenv("TRACEHOUND_LLM_BASE_URL", server.base_url)
         result = cli(
-            "chat", "--model", "gpt-4.1-mini", "--now", NOW, "--no-input",
+            "chat",
+            "--model",
+            "gpt-4.1-mini",
+            "--now",
+            NOW,
+            "--no-input",
             stdin=f"{first}\n\n{second}\nexit\nnot read\n",
         )
     assert result.exit_code == 0, result.stderr

@@ -35,7 +35,17 @@ EXPECTED = {"powershell-cradle", "lsass-dump", "rdp-bruteforce", "persistence-ru
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     path = tmp_path_factory.mktemp("lab") / "lab.duckdb"
     store = Store.open(path)
-    seed(store, SeedOptions(days=2, devices=6, users=8, seed=3, end=datetime(2025, 3, 13), scenarios=tuple(sorted(EXPECTED))))
+    seed(
+        store,
+        SeedOptions(
+            days=2,
+            devices=6,
+            users=8,
+            seed=3,
+            end=datetime(2025, 3, 13),
+            scenarios=tuple(sorted(EXPECTED)),
+        ),
+    )
     detect(store, DetectionSettings())
     yield store
     store.close()
@@ -78,7 +88,11 @@ def investigations(lab: Store) -> dict[str, Investigation]:
     from tracehound.backends.local import LocalBackend
 
     backend = LocalBackend(lab)  # one backend: its translation cache serves every incident
-    return {inc: investigate(lab, inc, backend=backend) for incs in _incidents_by_scenario(lab).values() for inc in incs}
+    return {
+        inc: investigate(lab, inc, backend=backend)
+        for incs in _incidents_by_scenario(lab).values()
+        for inc in incs
+    }
 
 
 def test_expected_scenarios_have_incidents(lab: Store) -> None:
@@ -86,7 +100,9 @@ def test_expected_scenarios_have_incidents(lab: Store) -> None:
     assert caught >= EXPECTED, f"missing incidents for {sorted(EXPECTED - caught)}"
 
 
-def test_timeline_holds_each_scenario_in_order(lab: Store, investigations: dict[str, Investigation]) -> None:
+def test_timeline_holds_each_scenario_in_order(
+    lab: Store, investigations: dict[str, Investigation]
+) -> None:
     for scenario, incidents in _incidents_by_scenario(lab).items():
         wanted = _scenario_rows(lab, scenario)
         assert wanted, scenario
@@ -94,7 +110,9 @@ def test_timeline_holds_each_scenario_in_order(lab: Store, investigations: dict[
             events = investigations[incident_id].events
             position = {(e.table, e.row_id): i for i, e in enumerate(events)}
             missing = [w for w in wanted if (w[1], w[2]) not in position]
-            assert not missing, f"{scenario} in {incident_id}: {len(missing)} rows missing, e.g. {missing[:3]}"
+            assert not missing, (
+                f"{scenario} in {incident_id}: {len(missing)} rows missing, e.g. {missing[:3]}"
+            )
             order = [position[(t, r)] for _, t, r in wanted]
             times = [events[i].timestamp for i in order]
             assert times == sorted(times), scenario
@@ -102,7 +120,9 @@ def test_timeline_holds_each_scenario_in_order(lab: Store, investigations: dict[
             assert [e.timestamp for e in events] == sorted(e.timestamp for e in events)
 
 
-def test_affected_assets_match_ground_truth(lab: Store, investigations: dict[str, Investigation]) -> None:
+def test_affected_assets_match_ground_truth(
+    lab: Store, investigations: dict[str, Investigation]
+) -> None:
     _, truth = read_truth(lab)
     by_id = {t.id: t for t in truth}
     for scenario, incidents in _incidents_by_scenario(lab).items():
@@ -113,12 +133,18 @@ def test_affected_assets_match_ground_truth(lab: Store, investigations: dict[str
                 assert "target" in assets[("device", device.lower())].roles, (scenario, device)
             for account in record.accounts:
                 roles = assets[("account", account.lower())].roles
-                assert {"compromised account", "targeted account"} & set(roles), (scenario, account, roles)
+                assert {"compromised account", "targeted account"} & set(roles), (
+                    scenario,
+                    account,
+                    roles,
+                )
             for ip in record.ips:
                 assert {"source", "destination"} & set(assets[("ip", ip)].roles), (scenario, ip)
 
 
-def test_evidence_events_carry_attack_ids_and_queries_are_recorded(investigations: dict[str, Investigation]) -> None:
+def test_evidence_events_carry_attack_ids_and_queries_are_recorded(
+    investigations: dict[str, Investigation],
+) -> None:
     for inv in investigations.values():
         evidence = [e for e in inv.events if e.kind == "evidence"]
         assert evidence and all(e.techniques for e in evidence)
@@ -126,7 +152,9 @@ def test_evidence_events_carry_attack_ids_and_queries_are_recorded(investigation
         assert inv.trees or not any(e.table == "DeviceProcessEvents" for e in evidence)
 
 
-def test_process_tree_marks_the_suspicious_process(lab: Store, investigations: dict[str, Investigation]) -> None:
+def test_process_tree_marks_the_suspicious_process(
+    lab: Store, investigations: dict[str, Investigation]
+) -> None:
     incident = next(iter(_incidents_by_scenario(lab)["powershell-cradle"]))
     trees = investigations[incident].trees
     assert trees
@@ -142,7 +170,9 @@ def test_process_tree_marks_the_suspicious_process(lab: Store, investigations: d
     assert "powershell.exe" in {n for n, _ in flat}
 
 
-def test_reports_render_and_stix_validates(lab: Store, investigations: dict[str, Investigation]) -> None:
+def test_reports_render_and_stix_validates(
+    lab: Store, investigations: dict[str, Investigation]
+) -> None:
     import stix2
 
     incident = next(iter(_incidents_by_scenario(lab)["powershell-cradle"]))
@@ -151,7 +181,14 @@ def test_reports_render_and_stix_validates(lab: Store, investigations: dict[str,
     assert document["schema_version"] == "1.0.0"
     stamps = [e["timestamp"] for e in document["timeline"]]
     assert stamps == sorted(stamps) and all(s.endswith("Z") for s in stamps)
-    assert set(document["timeline"][0]) >= {"timestamp", "table", "row_id", "action", "summary", "techniques"}
+    assert set(document["timeline"][0]) >= {
+        "timestamp",
+        "table",
+        "row_id",
+        "action",
+        "summary",
+        "techniques",
+    }
     truth = {t.id: t for t in read_truth(lab)[1]}["powershell-cradle"]
     c2 = truth.ips[0]
     assert c2 in {i["value"] for i in document["iocs"]}
@@ -174,7 +211,14 @@ def test_auto_reports_for_high_incidents(lab: Store, tmp_path: Path) -> None:
     high = {next(i.id for i in everything if i.band == "High")}
     ids = [*high, *(i.id for i in everything if i.band != "High")]
     assert write_high_reports(lab, {}, ids) == []  # off by default
-    extra = {"report": {"auto_high": True, "output_dir": str(tmp_path), "formats": ["json"], "window_minutes": 30}}
+    extra = {
+        "report": {
+            "auto_high": True,
+            "output_dir": str(tmp_path),
+            "formats": ["json"],
+            "window_minutes": 30,
+        }
+    }
     written = write_high_reports(lab, extra, ids)
     assert {p.name for p in written} == {f"{i}.json" for i in high}
     for path in written:

@@ -23,7 +23,13 @@ def report(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:  # t
     out = io.StringIO()
     with redirect_stdout(out), redirect_stderr(io.StringIO()):
         code = main(
-            ["eval", "nl2kql", str(shared / "nl2kql" / "Defender_Evaluation.dev.jsonl"), "--format", "json"]
+            [
+                "eval",
+                "nl2kql",
+                str(shared / "nl2kql" / "Defender_Evaluation.dev.jsonl"),
+                "--format",
+                "json",
+            ]
         )
     assert code == 0
     document: dict = json.loads(out.getvalue())  # type: ignore[type-arg]

@@ -46,7 +46,9 @@ def test_merge_intervals() -> None:
 
     t = datetime(2024, 1, 1)
     h = timedelta(hours=1)
-    got = merge([Interval(t + 3 * h, t + 4 * h), Interval(t, t + 2 * h), Interval(t + h, t + 3 * h)])
+    got = merge(
+        [Interval(t + 3 * h, t + 4 * h), Interval(t, t + 2 * h), Interval(t + h, t + 3 * h)]
+    )
     assert got == [Interval(t, t + 4 * h)]
     assert len(merge([Interval(t, t + h), Interval(t + 2 * h, t + 3 * h)])) == 2
 
@@ -57,8 +59,13 @@ def test_pivot_map_columns_exist_and_typos_fail() -> None:
     assert pmap.tables["DeviceLogonEvents"].entities["ip"][0].column == "RemoteIP"
     bad = {
         "kinds": {"device": {"param": "devices"}},
-        "tables": {"DeviceLogonEvents": {"action": "ActionType", "summary": "{NoSuchColumn}",
-                                         "entities": {"device": ["DeviceName"]}}},
+        "tables": {
+            "DeviceLogonEvents": {
+                "action": "ActionType",
+                "summary": "{NoSuchColumn}",
+                "entities": {"device": ["DeviceName"]},
+            }
+        },
     }
     with pytest.raises(TracehoundError, match="NoSuchColumn"):
         parse(bad)
@@ -75,7 +82,13 @@ def test_markdown_cells_cannot_break_tables() -> None:
 
 
 def test_svg_escapes_log_text() -> None:
-    entry = TimelineEntry(timestamp="2024-01-01T00:00:00Z", table="DeviceProcessEvents", row_id="r1",
-                          action="ProcessCreated", summary='<script>alert("x")</script>', techniques=[])
+    entry = TimelineEntry(
+        timestamp="2024-01-01T00:00:00Z",
+        table="DeviceProcessEvents",
+        row_id="r1",
+        action="ProcessCreated",
+        summary='<script>alert("x")</script>',
+        techniques=[],
+    )
     svg = timeline_svg([entry])
     assert "<script>" not in svg and "&lt;script&gt;" in svg

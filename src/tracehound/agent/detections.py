@@ -139,7 +139,9 @@ def _propose(alerts: list[Alert], fetched: dict[str, dict[str, Any]]) -> Propose
         for value in entities.get(kind, [])[:5]
         if value and value.lower() in text
     ]
-    seen = [a.first_seen for a in alerts if a.first_seen] + [a.last_seen for a in alerts if a.last_seen]
+    seen = [a.first_seen for a in alerts if a.first_seen] + [
+        a.last_seen for a in alerts if a.last_seen
+    ]
     span = f" between {min(seen)} and {max(seen)}" if seen else ""
     return ProposedFinding(
         title=first.title[:200] if len(first.title) >= 3 else f"rule {first.rule_id}",

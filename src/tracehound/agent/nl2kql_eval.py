@@ -221,4 +221,3 @@ def _run_generated(
             report.failures.append({"line": question.line, "query": purpose, "error": reason})
             continue
         report.parsed_and_ran += 1
-

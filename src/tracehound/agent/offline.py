@@ -96,7 +96,6 @@ def run_offline(
     return proposed
 
 
-
 def run_table_queries(plan: HuntPlan, ctx: HuntContext) -> None:
     """The plan's simple per-table queries; what they return is noted (rows, not findings)."""
     for query in plan.generic_queries():

@@ -87,7 +87,11 @@ def stem(word: str) -> str:
     """A light English stemmer: plurals and -ing/-ed, so "devices", "logons" and "logged" meet
     "device", "logon" and "log" (retrieval's stemmer is looser and splits "device"/"devices")."""
     rules: tuple[tuple[str, str, int], ...] = (
-        ("ies", "y", 5), ("sses", "ss", 5), ("xes", "x", 4), ("ches", "ch", 5), ("shes", "sh", 5),
+        ("ies", "y", 5),
+        ("sses", "ss", 5),
+        ("xes", "x", 4),
+        ("ches", "ch", 5),
+        ("shes", "sh", 5),
     )
     for suffix, replacement, min_len in rules:
         if word.endswith(suffix) and len(word) >= min_len:
@@ -154,7 +158,12 @@ def _column_terms() -> tuple[list[Term], dict[str, list[tuple[str, float]]]]:
             exact[key] = [(t, COLUMN_WEIGHT * min(idf, COLUMN_IDF_CAP)) for t in sorted(tables)]
         if len(gram) >= 2:
             phrases += [
-                Term(gram, t, COLUMN_PHRASE_WEIGHT * min(idf, COLUMN_IDF_CAP), f"column:{spelled[key]}")
+                Term(
+                    gram,
+                    t,
+                    COLUMN_PHRASE_WEIGHT * min(idf, COLUMN_IDF_CAP),
+                    f"column:{spelled[key]}",
+                )
                 for t in sorted(tables)
             ]
     return phrases, exact
@@ -268,7 +277,10 @@ def select_tables(question: str, allowed: set[str] | None = None) -> TableChoice
             tables.append(other)
             explained |= {p for m in own for p in range(m.start, m.end)}
     evidence = {
-        t: tuple(f"{' '.join(m.term.words)} ({m.term.source}, {m.term.weight:.1f})" for m in chosen_matches[t])
+        t: tuple(
+            f"{' '.join(m.term.words)} ({m.term.source}, {m.term.weight:.1f})"
+            for m in chosen_matches[t]
+        )
         for t in tables
     }
     return TableChoice(tuple(tables), scores, evidence)

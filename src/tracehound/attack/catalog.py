@@ -58,9 +58,7 @@ class AttackCatalog:
         self.version = version
         self._techniques = techniques
         self._tactics = tactics
-        self._tactic_by_key = {t.shortname: t for t in tactics} | {
-            t.id: t for t in tactics if t.id
-        }
+        self._tactic_by_key = {t.shortname: t for t in tactics} | {t.id: t for t in tactics if t.id}
         self._tactic_by_key |= {t.name.lower(): t for t in tactics}
         self._revoked_by = revoked_by
         self._superseded = superseded
@@ -120,7 +118,9 @@ class AttackCatalog:
     def tactic(self, key: str) -> Tactic | None:
         """A tactic by id (TA0006), shortname (credential-access) or name (Credential Access)."""
         text = key.strip()
-        return self._tactic_by_key.get(text.upper() if TACTIC_ID.match(text.upper()) else text.lower())
+        return self._tactic_by_key.get(
+            text.upper() if TACTIC_ID.match(text.upper()) else text.lower()
+        )
 
     def tactic_class(self, key: str) -> str:
         """The comparison key of a tactic: newer tactics fold into the one they split from."""
@@ -185,7 +185,9 @@ def catalog() -> AttackCatalog:
     order = {name: i for i, name in enumerate(crosswalk.get("tactic_order") or [])}
     tactics.sort(key=lambda t: order.get(t.shortname, len(order)))
     superseded = {k.upper(): v.upper() for k, v in (crosswalk.get("superseded") or {}).items()}
-    return AttackCatalog(techniques, tactics, revoked_by, superseded, splits, str(__attack_version__))
+    return AttackCatalog(
+        techniques, tactics, revoked_by, superseded, splits, str(__attack_version__)
+    )
 
 
 def _relationships_file() -> str:

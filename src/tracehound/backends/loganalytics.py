@@ -156,7 +156,11 @@ class LogAnalyticsBackend:
             raise TracehoundError("Log Analytics returned no result table")
         primary = tables[0]
         types = [kql_type_name(t) for t in primary.columns_types]
-        return to_arrow(primary.columns, types, [list(row) for row in primary.rows]), types, messages
+        return (
+            to_arrow(primary.columns, types, [list(row) for row in primary.rows]),
+            types,
+            messages,
+        )
 
 
 def _slices(

@@ -73,9 +73,13 @@ def _print(document: dict[str, Any], show_misses: int) -> None:
         f"({document['parsed_and_ran_share']:.1%})"
     )
     for failure in document["failures"]:
-        console.print(f"line {failure['line']}: {failure['query']}: {failure['error']}", markup=False)
+        console.print(
+            f"line {failure['line']}: {failure['query']}: {failure['error']}", markup=False
+        )
     for miss in document["misses"][:show_misses]:
-        console.print(f"line {miss['line']}: gold {miss['gold']} chosen {miss['chosen']}", markup=False)
+        console.print(
+            f"line {miss['line']}: gold {miss['gold']} chosen {miss['chosen']}", markup=False
+        )
 
 
 def register(app: typer.Typer) -> None:

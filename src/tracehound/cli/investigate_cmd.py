@@ -23,7 +23,9 @@ WindowOption = Annotated[
 
 
 def investigate_command(
-    incident_id: Annotated[str, typer.Argument(help="Incident id (see `tracehound incidents list`).")],
+    incident_id: Annotated[
+        str, typer.Argument(help="Incident id (see `tracehound incidents list`).")
+    ],
     window: WindowOption = "1h",
     db: DbOption = None,
     config: ConfigOption = None,
@@ -45,13 +47,29 @@ def investigate_command(
         f"{inv.incident['title']}: {len(shown)} evidence/related events "
         f"({len(inv.events) - len(shown)} context), {len(inv.assets)} assets, {len(inv.queries)} queries"
     )
-    emit_records([
-        {"time": e.timestamp, "table": e.table, "action": e.action, "summary": e.summary,
-         "attack": ",".join(e.techniques), "kind": e.kind}
-        for e in shown
-    ], fmt, title="timeline")
-    emit_records([{"kind": a.kind, "value": a.value, "roles": ", ".join(a.roles), "rows": a.rows} for a in inv.assets],
-                 fmt, title="affected assets")
+    emit_records(
+        [
+            {
+                "time": e.timestamp,
+                "table": e.table,
+                "action": e.action,
+                "summary": e.summary,
+                "attack": ",".join(e.techniques),
+                "kind": e.kind,
+            }
+            for e in shown
+        ],
+        fmt,
+        title="timeline",
+    )
+    emit_records(
+        [
+            {"kind": a.kind, "value": a.value, "roles": ", ".join(a.roles), "rows": a.rows}
+            for a in inv.assets
+        ],
+        fmt,
+        title="affected assets",
+    )
     for item in inv.limitations:
         status.print(f"limitation: {item}", markup=False)
 

@@ -14,9 +14,16 @@ from tracehound.report.render import ReportFormat
 
 
 def report_command(
-    incident_id: Annotated[str, typer.Argument(help="Incident id (see `tracehound incidents list`).")],
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="md, html, json or stix.", case_sensitive=False)] = ReportFormat.md,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    incident_id: Annotated[
+        str, typer.Argument(help="Incident id (see `tracehound incidents list`).")
+    ],
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="md, html, json or stix.", case_sensitive=False),
+    ] = ReportFormat.md,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
     window: WindowOption = "1h",
     db: DbOption = None,
     config: ConfigOption = None,

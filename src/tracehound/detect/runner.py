@@ -107,7 +107,9 @@ def table_counts(store: Store) -> dict[str, int]:
     return {t: int(n) for t, n in store.con.execute(parts).fetchall()}
 
 
-def _run_single(backend: LocalBackend, rule: Rule, window: ScanWindow, result: DetectionResult) -> None:
+def _run_single(
+    backend: LocalBackend, rule: Rule, window: ScanWindow, result: DetectionResult
+) -> None:
     started = time.perf_counter()
     kql = prefix(rule.tables, window, dict(rule.thresholds)) + rule.query
     params: dict[str, Any] = {**_window_params(window), **rule.thresholds}

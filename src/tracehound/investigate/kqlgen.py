@@ -19,12 +19,16 @@ def kind_condition(table: TableSpec, kind: Kind, device: Kind) -> str:
     ors = " or ".join(f"{field_expr(f, kind)} in ({kind.param})" for f in fields)
     if kind.name != "process":
         return f"({ors})"
-    hosts = " or ".join(f"{field_expr(f, device)} in ({device.param})" for f in table.entities.get("device", ()))
+    hosts = " or ".join(
+        f"{field_expr(f, device)} in ({device.param})" for f in table.entities.get("device", ())
+    )
     return f"(({hosts}) and ({ors}))"
 
 
 def declare(params: list[str]) -> str:
-    return f"declare query_parameters({', '.join([TIME_PARAMS, *(f'{p}:dynamic' for p in params)])});"
+    return (
+        f"declare query_parameters({', '.join([TIME_PARAMS, *(f'{p}:dynamic' for p in params)])});"
+    )
 
 
 def project(table: TableSpec) -> str:
@@ -39,7 +43,12 @@ def rows_by_id(table: TableSpec) -> str:
 
 
 def related_rows(table: TableSpec, kinds: list[Kind], device: Kind) -> str:
-    params = list(dict.fromkeys([k.param for k in kinds] + ([device.param] if any(k.name == "process" for k in kinds) else [])))
+    params = list(
+        dict.fromkeys(
+            [k.param for k in kinds]
+            + ([device.param] if any(k.name == "process" for k in kinds) else [])
+        )
+    )
     where = "\n    or ".join(kind_condition(table, k, device) for k in kinds)
     return (
         f"{declare(params)}\n{table.name}\n| where Timestamp between (t0 .. t1)\n"
@@ -70,7 +79,9 @@ def prevalence(table: TableSpec, kind: Kind, device: Kind) -> str:
 
 def neighbourhood(table: TableSpec, device: Kind) -> str:
     """Rows on the given devices in the given minutes (counted from ``t0``)."""
-    hosts = " or ".join(f"{field_expr(f, device)} in ({device.param})" for f in table.entities["device"])
+    hosts = " or ".join(
+        f"{field_expr(f, device)} in ({device.param})" for f in table.entities["device"]
+    )
     return (
         f"{declare([device.param, 'minutes'])}\n{table.name}\n| where Timestamp between (t0 .. t1)\n"
         f"| where {hosts}\n| where tolong((Timestamp - t0) / 1m) in (minutes)\n| project {project(table)}"

@@ -74,8 +74,12 @@ class Asset:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "value": self.value, "roles": self.roles,
-            "first_seen": iso(self.first_seen), "last_seen": iso(self.last_seen), "rows": self.rows,
+            "kind": self.kind,
+            "value": self.value,
+            "roles": self.roles,
+            "first_seen": iso(self.first_seen),
+            "last_seen": iso(self.last_seen),
+            "rows": self.rows,
         }
 
 
@@ -93,8 +97,13 @@ class PivotHit:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "value": self.value, "table": self.table, "rows": self.rows,
-            "first_seen": iso(self.first_seen), "last_seen": iso(self.last_seen), "sample": self.sample,
+            "kind": self.kind,
+            "value": self.value,
+            "table": self.table,
+            "rows": self.rows,
+            "first_seen": iso(self.first_seen),
+            "last_seen": iso(self.last_seen),
+            "sample": self.sample,
         }
 
 
@@ -111,9 +120,14 @@ class ProcessNode:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "pid": self.pid, "command_line": self.command_line,
-            "account": self.account, "started": iso(self.started), "row_id": self.row_id,
-            "suspicious": self.suspicious, "children": [c.as_dict() for c in self.children],
+            "name": self.name,
+            "pid": self.pid,
+            "command_line": self.command_line,
+            "account": self.account,
+            "started": iso(self.started),
+            "row_id": self.row_id,
+            "suspicious": self.suspicious,
+            "children": [c.as_dict() for c in self.children],
         }
 
 
@@ -139,9 +153,14 @@ class QueryRecord:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "purpose": self.purpose, "kql": self.kql,
-            "parameters": {k: iso(v) if isinstance(v, datetime) else v for k, v in self.parameters.items()},
-            "rows": self.rows, "truncated": self.truncated, "seconds": round(self.seconds, 3),
+            "purpose": self.purpose,
+            "kql": self.kql,
+            "parameters": {
+                k: iso(v) if isinstance(v, datetime) else v for k, v in self.parameters.items()
+            },
+            "rows": self.rows,
+            "truncated": self.truncated,
+            "seconds": round(self.seconds, 3),
         }
 
 

@@ -30,7 +30,11 @@ def common_values(
             if kind.name not in spec.entities or "device" not in spec.entities:
                 continue
             params: dict[str, Any] = {"t0": span.start, "t1": span.end, kind.param: values}
-            for row in rec.rows(f"prevalence of {kind.name} values in {name}", kqlgen.prevalence(spec, kind, device), params):
+            for row in rec.rows(
+                f"prevalence of {kind.name} values in {name}",
+                kqlgen.prevalence(spec, kind, device),
+                params,
+            ):
                 seen = hosts.setdefault(kind.name, {})
                 seen[str(row["v"])] = max(seen.get(str(row["v"]), 0), int(row["hosts"]))
     return {

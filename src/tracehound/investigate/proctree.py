@@ -41,19 +41,25 @@ CHILDREN_KQL = f"""declare query_parameters(device:string, pids:dynamic, t0:date
 
 def _node(row: dict[str, Any], suspicious: bool = False) -> ProcessNode:
     return ProcessNode(
-        name=str(row.get("FileName") or "?"), pid=_int(row.get("ProcessId")),
-        command_line=str(row.get("ProcessCommandLine") or ""), account=str(row.get("AccountName") or ""),
-        started=row.get("Timestamp"), row_id=row.get("_RowId"), suspicious=suspicious,
+        name=str(row.get("FileName") or "?"),
+        pid=_int(row.get("ProcessId")),
+        command_line=str(row.get("ProcessCommandLine") or ""),
+        account=str(row.get("AccountName") or ""),
+        started=row.get("Timestamp"),
+        row_id=row.get("_RowId"),
+        suspicious=suspicious,
     )
 
 
 def _parent_from(row: dict[str, Any]) -> ProcessNode:
     """The parent as its child's row describes it (no creation row of its own)."""
     return ProcessNode(
-        name=str(row.get("InitiatingProcessFileName") or "?"), pid=_int(row.get("InitiatingProcessId")),
+        name=str(row.get("InitiatingProcessFileName") or "?"),
+        pid=_int(row.get("InitiatingProcessId")),
         command_line=str(row.get("InitiatingProcessCommandLine") or ""),
         account=str(row.get("InitiatingProcessAccountName") or ""),
-        started=row.get("InitiatingProcessCreationTime"), row_id=None,
+        started=row.get("InitiatingProcessCreationTime"),
+        row_id=None,
     )
 
 
@@ -64,7 +70,9 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def process_tree(rec: Recorder, row: dict[str, Any], lookback: timedelta, ahead: timedelta) -> ProcessTree:
+def process_tree(
+    rec: Recorder, row: dict[str, Any], lookback: timedelta, ahead: timedelta
+) -> ProcessTree:
     """The tree around the process created in *row* (a DeviceProcessEvents row)."""
     device = str(row["DeviceName"])
     moment: datetime = row["Timestamp"]
@@ -75,7 +83,8 @@ def process_tree(rec: Recorder, row: dict[str, Any], lookback: timedelta, ahead:
         if not ppid:
             break
         found = rec.rows(
-            f"parent of pid {ppid} on {device}", PARENT_KQL,
+            f"parent of pid {ppid} on {device}",
+            PARENT_KQL,
             {"device": device, "pid": ppid, "t0": moment - lookback, "t1": child_row["Timestamp"]},
         )
         parent = _node(found[0]) if found else _parent_from(child_row)
@@ -105,7 +114,8 @@ def _descend(rec: Recorder, device: str, root: ProcessNode, t0: datetime, t1: da
         if not by_pid:
             return
         rows = rec.rows(
-            f"children of {len(by_pid)} process(es) on {device}", CHILDREN_KQL,
+            f"children of {len(by_pid)} process(es) on {device}",
+            CHILDREN_KQL,
             {"device": device, "pids": sorted(by_pid), "t0": t0, "t1": t1},
         )
         level = []

@@ -31,13 +31,17 @@ class Recorder:
             result = self.backend.query(kql, parameters=parameters, limit=self.row_cap)
         except TracehoundError as exc:
             self.limitations.append(f"{purpose}: query failed ({exc.message})")
-            self.queries.append(QueryRecord(purpose, kql, parameters, 0, False, time.perf_counter() - started))
+            self.queries.append(
+                QueryRecord(purpose, kql, parameters, 0, False, time.perf_counter() - started)
+            )
             return []
         rows: list[dict[str, Any]] = result.table.to_pylist()
         truncated = result.truncated or result.status == "partial"
         if truncated:
             self.limitations.append(f"{purpose}: results cut at {len(rows)} rows ({result.status})")
         self.queries.append(
-            QueryRecord(purpose, kql, parameters, len(rows), truncated, time.perf_counter() - started)
+            QueryRecord(
+                purpose, kql, parameters, len(rows), truncated, time.perf_counter() - started
+            )
         )
         return rows

@@ -38,10 +38,19 @@ def related(
         shared = sorted(mine & _keys(json.loads(ents) if ents else {}))
         if not shared:
             continue
-        alerts.append({
-            "id": aid, "rule_id": rule_id, "title": title, "band": band, "confidence": confidence,
-            "first_seen": iso(first), "last_seen": iso(last), "incident": inc, "shared": shared,
-        })
+        alerts.append(
+            {
+                "id": aid,
+                "rule_id": rule_id,
+                "title": title,
+                "band": band,
+                "confidence": confidence,
+                "first_seen": iso(first),
+                "last_seen": iso(last),
+                "incident": inc,
+                "shared": shared,
+            }
+        )
         if inc:
             incidents.setdefault(inc, set()).update(shared)
     return alerts[:MAX_RELATED], _incidents(store, incidents)
@@ -56,8 +65,16 @@ def _incidents(store: Store, shared: dict[str, set[str]]) -> list[dict[str, Any]
         [sorted(shared)],
     ).fetchall()
     return [
-        {"id": r[0], "title": r[1], "band": r[2], "confidence": r[3], "status": r[4],
-         "first_seen": iso(_dt(r[5])), "last_seen": iso(_dt(r[6])), "shared": sorted(shared[r[0]])}
+        {
+            "id": r[0],
+            "title": r[1],
+            "band": r[2],
+            "confidence": r[3],
+            "status": r[4],
+            "first_seen": iso(_dt(r[5])),
+            "last_seen": iso(_dt(r[6])),
+            "shared": sorted(shared[r[0]]),
+        }
         for r in rows
     ]
 

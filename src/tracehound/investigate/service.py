@@ -60,15 +60,25 @@ def investigate(
     cited, techniques = _cited(alerts, limitations)
     tables = _tables(rec.backend, pmap, limitations)
     evidence, unmapped = fetch_evidence(rec, pmap, cited)
-    limitations += [f"evidence in {t} is cited but not read (the pivot map has no entry for it)" for t in unmapped]
+    limitations += [
+        f"evidence in {t} is cited but not read (the pivot map has no entry for it)"
+        for t in unmapped
+    ]
     _check_found(cited, evidence, limitations)
-    intervals = merge(intervals + [
-        Interval(r["Timestamp"] - padding, r["Timestamp"] + padding)
-        for rows in evidence.values() for r in rows if isinstance(r.get("Timestamp"), datetime)
-    ])
+    intervals = merge(
+        intervals
+        + [
+            Interval(r["Timestamp"] - padding, r["Timestamp"] + padding)
+            for rows in evidence.values()
+            for r in rows
+            if isinstance(r.get("Timestamp"), datetime)
+        ]
+    )
     entities, procs = entities_of(pmap, evidence)
     for kind, key in INCIDENT_KINDS.items():
-        entities[key].update(v for x in incident.entities.get(kind, []) if (v := pmap.kinds[key].clean(x)))
+        entities[key].update(
+            v for x in incident.entities.get(kind, []) if (v := pmap.kinds[key].clean(x))
+        )
     span = Interval(intervals[0].start, intervals[-1].end) if intervals else None
     common = common_values(rec, pmap, tables, entities, span) if span else {}
     leads = {k: v - set(common.get(k, {})) for k, v in entities.items()}
@@ -79,15 +89,30 @@ def investigate(
     events = build_events(pmap, evidence, related_rows, why, techniques, context)
     events = _cap(events, limitations)
     pivots = pivot(rec, pmap, tables, entities, span) if span else []
-    rel_alerts, rel_incidents = related(store, incident_id, incident.entities, span) if span else ([], [])
+    rel_alerts, rel_incidents = (
+        related(store, incident_id, incident.entities, span) if span else ([], [])
+    )
     return Investigation(
-        incident={**incident.summary(), "tactics": incident.tactics, "techniques": incident.techniques,
-                  "status": incident.status, "classification": incident.classification},
-        alerts=alerts, padding=padding, intervals=intervals,
-        entities=_entity_lists(entities, procs), events=events,
-        assets=affected_assets(pmap, [e for e in events if e.kind != "context"]), pivots=pivots, trees=trees,
-        set_aside=common, related_alerts=rel_alerts, related_incidents=rel_incidents,
-        queries=rec.queries, limitations=limitations + rec.limitations,
+        incident={
+            **incident.summary(),
+            "tactics": incident.tactics,
+            "techniques": incident.techniques,
+            "status": incident.status,
+            "classification": incident.classification,
+        },
+        alerts=alerts,
+        padding=padding,
+        intervals=intervals,
+        entities=_entity_lists(entities, procs),
+        events=events,
+        assets=affected_assets(pmap, [e for e in events if e.kind != "context"]),
+        pivots=pivots,
+        trees=trees,
+        set_aside=common,
+        related_alerts=rel_alerts,
+        related_incidents=rel_incidents,
+        queries=rec.queries,
+        limitations=limitations + rec.limitations,
     )
 
 
@@ -102,20 +127,29 @@ def _cap(events: list[Event], limitations: list[str]) -> list[Event]:
 
     def distance(event: Event) -> tuple[int, int, float]:
         i = bisect.bisect_left(anchors, event.timestamp)
-        near = [abs((event.timestamp - anchors[j]).total_seconds()) for j in (i - 1, i) if 0 <= j < len(anchors)]
+        near = [
+            abs((event.timestamp - anchors[j]).total_seconds())
+            for j in (i - 1, i)
+            if 0 <= j < len(anchors)
+        ]
         gap = min(near) if near else 0.0
         return (0 if gap <= NEAR_SECONDS else 1, 0 if event.kind == "related" else 1, gap)
 
     room = max(0, MAX_EVENTS - (len(events) - len(others)))
     kept = [e for e in events if e.kind == "evidence"] + sorted(others, key=distance)[:room]
-    limitations.append(f"timeline holds {len(kept)} of {len(events)} events (those nearest the evidence)")
+    limitations.append(
+        f"timeline holds {len(kept)} of {len(events)} events (those nearest the evidence)"
+    )
     return sorted(kept, key=lambda e: (e.timestamp, e.table, e.row_id))
 
 
 def _suspicious_processes(alerts: list[dict[str, Any]]) -> list[str]:
     """Cited process rows, one per alert first, most confident alerts first (trees are capped)."""
     ranked = sorted(alerts, key=lambda a: (-(a.get("confidence") or 0), str(a.get("rule_id"))))
-    rows = [[e["row_id"] for e in a.get("evidence") or [] if e["table"] == PROCESS_TABLE] for a in ranked]
+    rows = [
+        [e["row_id"] for e in a.get("evidence") or [] if e["table"] == PROCESS_TABLE]
+        for a in ranked
+    ]
     firsts = [r[0] for r in rows if r]
     seen_rules: set[str] = set()
     distinct = []
@@ -127,7 +161,10 @@ def _suspicious_processes(alerts: list[dict[str, Any]]) -> list[str]:
 
 
 def _add_tree_rows(
-    rec: Recorder, pmap: PivotMap, trees: list[ProcessTree], related: dict[str, list[dict[str, Any]]],
+    rec: Recorder,
+    pmap: PivotMap,
+    trees: list[ProcessTree],
+    related: dict[str, list[dict[str, Any]]],
     why: dict[str, set[str]],
 ) -> None:
     """The creation rows of the processes in the trees (parents, children) join the timeline."""
@@ -152,7 +189,9 @@ def _add_tree_rows(
         why.setdefault(str(row["_RowId"]), set()).add("process tree")
 
 
-def _intervals(alerts: list[dict[str, Any]], padding: timedelta, limitations: list[str]) -> list[Interval]:
+def _intervals(
+    alerts: list[dict[str, Any]], padding: timedelta, limitations: list[str]
+) -> list[Interval]:
     out = []
     for alert in alerts:
         first, last = alert.get("first_seen"), alert.get("last_seen")
@@ -164,7 +203,9 @@ def _intervals(alerts: list[dict[str, Any]], padding: timedelta, limitations: li
     return merge(out)
 
 
-def _cited(alerts: list[dict[str, Any]], limitations: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def _cited(
+    alerts: list[dict[str, Any]], limitations: list[str]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Table -> cited row ids, and row id -> ATT&CK techniques of the alerts citing it."""
     cited: dict[str, list[str]] = {}
     techniques: dict[str, list[str]] = {}
@@ -191,14 +232,18 @@ def _tables(backend: LogBackend, pmap: PivotMap, limitations: list[str]) -> list
     return [t for t in pmap.tables if t in counts and t not in empty]
 
 
-def _check_found(cited: dict[str, list[str]], evidence: dict[str, list[dict[str, Any]]], limitations: list[str]) -> None:
+def _check_found(
+    cited: dict[str, list[str]], evidence: dict[str, list[dict[str, Any]]], limitations: list[str]
+) -> None:
     for table, rows in evidence.items():
         lost = set(cited[table]) - {str(r["_RowId"]) for r in rows}
         if lost:
             limitations.append(f"{len(lost)} evidence row(s) of {table} are no longer in the store")
 
 
-def _entity_lists(entities: dict[str, set[str]], procs: set[tuple[str, str]]) -> dict[str, list[str]]:
+def _entity_lists(
+    entities: dict[str, set[str]], procs: set[tuple[str, str]]
+) -> dict[str, list[str]]:
     out = {k: sorted(v) for k, v in entities.items() if v and k != "process"}
     if procs:
         out["process"] = sorted(f"{h}:{pid}" for h, pid in procs)

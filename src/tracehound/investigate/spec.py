@@ -111,21 +111,33 @@ def _field(raw: Any, where: str) -> Field:
         return Field(raw)
     if isinstance(raw, dict) and "column" in raw:
         return Field(str(raw["column"]), raw.get("split"), int(raw.get("index", 0)))
-    raise TracehoundError(f"pivots.yaml {where}: {raw!r} is not a column", "use a name or {column, split, index}")
+    raise TracehoundError(
+        f"pivots.yaml {where}: {raw!r} is not a column", "use a name or {column, split, index}"
+    )
 
 
 def _role(raw: Any, table: str) -> Role:
     if not isinstance(raw, list) or len(raw) not in (3, 4):
-        raise TracehoundError(f"pivots.yaml {table}.roles: {raw!r}", "use [kind, column, role, {column: [values]}]")
-    when = tuple((str(k), frozenset(str(v) for v in vs)) for k, vs in (raw[3] if len(raw) == 4 else {}).items())
+        raise TracehoundError(
+            f"pivots.yaml {table}.roles: {raw!r}", "use [kind, column, role, {column: [values]}]"
+        )
+    when = tuple(
+        (str(k), frozenset(str(v) for v in vs))
+        for k, vs in (raw[3] if len(raw) == 4 else {}).items()
+    )
     return Role(str(raw[0]), _field(raw[1], f"{table}.roles"), str(raw[2]), when)
 
 
 def parse(data: dict[str, Any]) -> PivotMap:
     """Build and check the map: kinds known, tables and columns present in the schema."""
     kinds = {
-        name: Kind(name, str(spec["param"]), bool(spec.get("lower", False)),
-                   frozenset(str(v) for v in spec.get("ignore", [])), bool(spec.get("prevalence", False)))
+        name: Kind(
+            name,
+            str(spec["param"]),
+            bool(spec.get("lower", False)),
+            frozenset(str(v) for v in spec.get("ignore", [])),
+            bool(spec.get("prevalence", False)),
+        )
         for name, spec in data["kinds"].items()
     }
     tables: dict[str, TableSpec] = {}
@@ -135,18 +147,28 @@ def parse(data: dict[str, Any]) -> PivotMap:
             for kind, fields in spec.get("entities", {}).items()
         }
         table = TableSpec(
-            name, str(spec["action"]), str(spec["summary"]), entities,
-            tuple(spec.get("related", [])), tuple(_role(r, name) for r in spec.get("roles", [])),
+            name,
+            str(spec["action"]),
+            str(spec["summary"]),
+            entities,
+            tuple(spec.get("related", [])),
+            tuple(_role(r, name) for r in spec.get("roles", [])),
         )
         _check(table, kinds)
         tables[name] = table
-    return PivotMap(kinds, tables, int(data.get("common_hosts", 3)), int(data.get("neighbourhood_minutes", 2)))
+    return PivotMap(
+        kinds, tables, int(data.get("common_hosts", 3)), int(data.get("neighbourhood_minutes", 2))
+    )
 
 
 def _check(table: TableSpec, kinds: dict[str, Kind]) -> None:
     known = {c.name for c in get_table(table.name).columns}
     missing = [c for c in table.columns() if c not in known]
-    unknown_kinds = [k for k in [*table.entities, *table.related, *(r.kind for r in table.roles)] if k not in kinds]
+    unknown_kinds = [
+        k
+        for k in [*table.entities, *table.related, *(r.kind for r in table.roles)]
+        if k not in kinds
+    ]
     if missing or unknown_kinds:
         raise TracehoundError(
             f"pivots.yaml {table.name}: unknown column(s) {missing} or kind(s) {unknown_kinds}",

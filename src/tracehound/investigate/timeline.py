@@ -36,7 +36,9 @@ def summarize(table: TableSpec, row: dict[str, Any]) -> str:
     return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 1] + "…"
 
 
-def fetch_evidence(rec: Recorder, pmap: PivotMap, cited: dict[str, list[str]]) -> tuple[Rows, list[str]]:
+def fetch_evidence(
+    rec: Recorder, pmap: PivotMap, cited: dict[str, list[str]]
+) -> tuple[Rows, list[str]]:
     """Cited rows per table; tables the map does not know are returned as skipped."""
     rows: Rows = {}
     skipped: list[str] = []
@@ -45,7 +47,9 @@ def fetch_evidence(rec: Recorder, pmap: PivotMap, cited: dict[str, list[str]]) -
         if spec is None:
             skipped.append(table)
             continue
-        rows[table] = rec.rows(f"evidence rows of {table}", kqlgen.rows_by_id(spec), {"ids": sorted(set(ids))})
+        rows[table] = rec.rows(
+            f"evidence rows of {table}", kqlgen.rows_by_id(spec), {"ids": sorted(set(ids))}
+        )
     return rows, skipped
 
 
@@ -98,7 +102,11 @@ def fetch_related(
             params[kind.param] = _values(kind.name, entities, pids)
         if any(k.name == "process" for k in kinds):
             params[device.param] = sorted({h for h, _ in procs})
-        found = rec.rows(f"rows related to the evidence in {name}", kqlgen.related_rows(spec, kinds, device), params)
+        found = rec.rows(
+            f"rows related to the evidence in {name}",
+            kqlgen.related_rows(spec, kinds, device),
+            params,
+        )
         kept = []
         for row in found:
             moment = row.get("Timestamp")
@@ -112,7 +120,9 @@ def fetch_related(
     return rows, why
 
 
-def fetch_context(rec: Recorder, pmap: PivotMap, tables: list[str], evidence: Rows, minutes: int) -> Rows:
+def fetch_context(
+    rec: Recorder, pmap: PivotMap, tables: list[str], evidence: Rows, minutes: int
+) -> Rows:
     """Rows on an evidence row's device within *minutes* of it (what else happened right then)."""
     device = pmap.kinds["device"]
     moments: dict[str, list[datetime]] = {}
@@ -128,21 +138,35 @@ def fetch_context(rec: Recorder, pmap: PivotMap, tables: list[str], evidence: Ro
     reach = timedelta(minutes=minutes)
     t0 = min(min(v) for v in moments.values()) - reach
     t1 = max(max(v) for v in moments.values()) + reach
-    offsets = sorted({int((m - t0) / timedelta(minutes=1)) + d for v in moments.values() for m in v
-                      for d in range(-minutes, minutes + 1)})
+    offsets = sorted(
+        {
+            int((m - t0) / timedelta(minutes=1)) + d
+            for v in moments.values()
+            for m in v
+            for d in range(-minutes, minutes + 1)
+        }
+    )
     params: dict[str, Any] = {"t0": t0, "t1": t1, device.param: sorted(moments), "minutes": offsets}
     out: Rows = {}
     for name in tables:
         spec = pmap.tables[name]
         if "device" not in spec.entities:
             continue
-        found = rec.rows(f"rows on the devices around the evidence in {name}", kqlgen.neighbourhood(spec, device), params)
+        found = rec.rows(
+            f"rows on the devices around the evidence in {name}",
+            kqlgen.neighbourhood(spec, device),
+            params,
+        )
         out[name] = [row for row in found if _near(spec, row, moments, reach, device)]
     return out
 
 
 def _near(
-    spec: TableSpec, row: dict[str, Any], moments: dict[str, list[datetime]], reach: timedelta, device: Kind
+    spec: TableSpec,
+    row: dict[str, Any],
+    moments: dict[str, list[datetime]],
+    reach: timedelta,
+    device: Kind,
 ) -> bool:
     moment = row.get("Timestamp")
     if not isinstance(moment, datetime):
@@ -162,8 +186,12 @@ def _values(kind: str, entities: Entities, pids: list[str]) -> list[str]:
 
 
 def _matches(
-    pmap: PivotMap, spec: TableSpec, row: dict[str, Any], entities: Entities,
-    procs: set[tuple[str, str]], kinds: list[str],
+    pmap: PivotMap,
+    spec: TableSpec,
+    row: dict[str, Any],
+    entities: Entities,
+    procs: set[tuple[str, str]],
+    kinds: list[str],
 ) -> set[str]:
     """The kinds through which *row* really relates (a pid must be on the same device)."""
     device = pmap.kinds["device"]
@@ -203,10 +231,24 @@ def build_events(
                 moment = row.get("Timestamp")
                 if key in events or not isinstance(moment, datetime):
                     continue
-                host = next((h for f in spec.entities.get("device", ()) if (h := device.clean(f.read(row)))), None)
+                host = next(
+                    (
+                        h
+                        for f in spec.entities.get("device", ())
+                        if (h := device.clean(f.read(row)))
+                    ),
+                    None,
+                )
                 events[key] = Event(
-                    timestamp=moment, table=table, row_id=key[1], action=str(row.get(spec.action) or ""),
-                    summary=summarize(spec, row), techniques=techniques.get(key[1], []), device=host,
-                    kind=kind, via=["device"] if kind == "context" else sorted(why.get(key[1], set())), row=row,
+                    timestamp=moment,
+                    table=table,
+                    row_id=key[1],
+                    action=str(row.get(spec.action) or ""),
+                    summary=summarize(spec, row),
+                    techniques=techniques.get(key[1], []),
+                    device=host,
+                    kind=kind,
+                    via=["device"] if kind == "context" else sorted(why.get(key[1], set())),
+                    row=row,
                 )
     return sorted(events.values(), key=lambda e: (e.timestamp, e.table, e.row_id))

@@ -21,7 +21,9 @@ class ReportSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     auto_high: bool = False
     output_dir: Path = Path("reports")
-    formats: list[ReportFormat] = Field(default_factory=lambda: [ReportFormat.html, ReportFormat.json])
+    formats: list[ReportFormat] = Field(
+        default_factory=lambda: [ReportFormat.html, ReportFormat.json]
+    )
     window_minutes: int = Field(default=60, ge=1, le=43_200)
 
 

@@ -35,7 +35,9 @@ IOC_COLUMNS = {"RemoteUrl": ("domain-name", True), "SHA256": ("sha256", False)}
 MAX_IOCS = 200
 
 
-def build_report(store: Store, inv: Investigation, rule_queries: dict[str, str] | None = None) -> IncidentReport:
+def build_report(
+    store: Store, inv: Investigation, rule_queries: dict[str, str] | None = None
+) -> IncidentReport:
     techniques = list(dict.fromkeys(t for a in inv.alerts for t in a.get("techniques") or []))
     steps, without = remediation(techniques)
     limitations = list(inv.limitations)
@@ -79,7 +81,9 @@ def _entry(e: Event) -> TimelineEntry:
 def _summary(inv: Investigation, techniques: list[str]) -> str:
     inc = inv.incident
     devices = [a.value for a in inv.assets if a.kind == "device" and "target" in a.roles]
-    accounts = [a.value for a in inv.assets if a.kind == "account" and "compromised account" in a.roles]
+    accounts = [
+        a.value for a in inv.assets if a.kind == "account" and "compromised account" in a.roles
+    ]
     attack = catalog()
     tactics = [attack.tactic(t).name if attack.tactic(t) else t for t in inc.get("tactics") or []]  # type: ignore[union-attr]
     parts = [
@@ -90,7 +94,9 @@ def _summary(inv: Investigation, techniques: list[str]) -> str:
         f"the investigation linked {sum(1 for e in inv.events if e.kind == 'related')} more.",
     ]
     if devices:
-        parts.append(f"Affected devices: {', '.join(devices[:5])}{' and more' if len(devices) > 5 else ''}.")
+        parts.append(
+            f"Affected devices: {', '.join(devices[:5])}{' and more' if len(devices) > 5 else ''}."
+        )
     if accounts:
         parts.append(f"Accounts acting in the evidence: {', '.join(accounts[:5])}.")
     if tactics:
@@ -104,7 +110,9 @@ def _scope(inv: Investigation) -> dict[str, Any]:
         "windows": [{"from": iso(i.start), "to": iso(i.end)} for i in inv.intervals],
         "padding_seconds": int(inv.padding.total_seconds()),
         "tables_with_rows": tables,
-        "events": {k: sum(1 for e in inv.events if e.kind == k) for k in ("evidence", "related", "context")},
+        "events": {
+            k: sum(1 for e in inv.events if e.kind == k) for k in ("evidence", "related", "context")
+        },
         "entities": inv.entities,
         "queries_run": len(inv.queries),
     }
@@ -115,15 +123,27 @@ def _finding(alert: dict[str, Any], events: list[Event]) -> FindingEntry:
     rows = []
     for item in alert.get("evidence") or []:
         event = by_id.get(item["row_id"])
-        rows.append(EvidenceRow(
-            table=item["table"], row_id=item["row_id"],
-            timestamp=iso(event.timestamp) if event else None, summary=event.summary if event else "",
-        ))
+        rows.append(
+            EvidenceRow(
+                table=item["table"],
+                row_id=item["row_id"],
+                timestamp=iso(event.timestamp) if event else None,
+                summary=event.summary if event else "",
+            )
+        )
     return FindingEntry(
-        id=alert["id"], title=alert["title"], rule_id=alert["rule_id"], severity=alert["severity"],
-        band=alert["band"], confidence=int(alert["confidence"] or 0), techniques=list(alert.get("techniques") or []),
-        first_seen=iso(alert.get("first_seen")), last_seen=iso(alert.get("last_seen")),
-        evidence_count=int(alert.get("evidence_count") or len(rows)), evidence=rows, factors=alert.get("factors") or [],
+        id=alert["id"],
+        title=alert["title"],
+        rule_id=alert["rule_id"],
+        severity=alert["severity"],
+        band=alert["band"],
+        confidence=int(alert["confidence"] or 0),
+        techniques=list(alert.get("techniques") or []),
+        first_seen=iso(alert.get("first_seen")),
+        last_seen=iso(alert.get("last_seen")),
+        evidence_count=int(alert.get("evidence_count") or len(rows)),
+        evidence=rows,
+        factors=alert.get("factors") or [],
     )
 
 
@@ -136,9 +156,17 @@ def _tactics(techniques: list[str]) -> list[TacticEntry]:
         for tid in techniques:
             if tactic.shortname in attack.tactics_of(tid):
                 found = attack.describe(tid)
-                refs.append(TechniqueRef(id=tid, name=found.name if found else tid, url=ATTACK_URL + tid.replace(".", "/")))
+                refs.append(
+                    TechniqueRef(
+                        id=tid,
+                        name=found.name if found else tid,
+                        url=ATTACK_URL + tid.replace(".", "/"),
+                    )
+                )
         if refs:
-            out.append(TacticEntry(tactic=tactic.id or tactic.shortname, name=tactic.name, techniques=refs))
+            out.append(
+                TacticEntry(tactic=tactic.id or tactic.shortname, name=tactic.name, techniques=refs)
+            )
     return out
 
 
@@ -149,8 +177,12 @@ def _iocs(inv: Investigation) -> list[Ioc]:
         if asset.kind == "ip" and _public(asset.value) and asset.value not in common:
             kind = "ipv6-addr" if ":" in asset.value else "ipv4-addr"
             found[(kind, asset.value)] = Ioc(
-                type=kind, value=asset.value, defanged=defang(asset.value, kind), rows=asset.rows,
-                first_seen=iso(asset.first_seen), last_seen=iso(asset.last_seen),
+                type=kind,
+                value=asset.value,
+                defanged=defang(asset.value, kind),
+                rows=asset.rows,
+                first_seen=iso(asset.first_seen),
+                last_seen=iso(asset.last_seen),
             )
     for event in inv.events:
         if event.kind == "context" or (event.kind == "related" and "process" not in event.via):
@@ -166,8 +198,14 @@ def _iocs(inv: Investigation) -> list[Ioc]:
                 found[key].rows += 1
                 found[key].last_seen = iso(event.timestamp)
             else:
-                found[key] = Ioc(type=kind, value=value, defanged=defang(value, kind), rows=1,
-                                 first_seen=iso(event.timestamp), last_seen=iso(event.timestamp))
+                found[key] = Ioc(
+                    type=kind,
+                    value=value,
+                    defanged=defang(value, kind),
+                    rows=1,
+                    first_seen=iso(event.timestamp),
+                    last_seen=iso(event.timestamp),
+                )
     ranked = sorted(found.values(), key=lambda i: (-i.rows, i.type, i.value))
     return sorted(ranked[:MAX_IOCS], key=lambda i: (i.type, i.value))
 
@@ -191,26 +229,41 @@ def _actions(store: Store, inv: Investigation) -> list[ActionEntry]:
     for record in Ledger(store).all():
         target = record.target.name.lower()
         if target in names or target.split(".", 1)[0] in names:
-            out.append(ActionEntry(
-                id=record.id, action=record.verb, target=record.target.name, status=str(record.status),
-                reason=record.reason, requested_by=record.requested_by, created_at=record.created_at,
-                approval=record.approval.model_dump() if record.approval else None,
-            ))
+            out.append(
+                ActionEntry(
+                    id=record.id,
+                    action=record.verb,
+                    target=record.target.name,
+                    status=str(record.status),
+                    reason=record.reason,
+                    requested_by=record.requested_by,
+                    created_at=record.created_at,
+                    approval=record.approval.model_dump() if record.approval else None,
+                )
+            )
     return out
 
 
 def _queries(inv: Investigation, rule_queries: dict[str, str]) -> list[QueryEntry]:
     rules = [
         QueryEntry(purpose=f"detection rule {rid}", kql=rule_queries[rid], parameters={})
-        for rid in dict.fromkeys(a["rule_id"] for a in inv.alerts) if rid in rule_queries
+        for rid in dict.fromkeys(a["rule_id"] for a in inv.alerts)
+        if rid in rule_queries
     ]
-    ran = [QueryEntry(**{k: v for k, v in q.as_dict().items() if k != "seconds"}) for q in inv.queries]
+    ran = [
+        QueryEntry(**{k: v for k, v in q.as_dict().items() if k != "seconds"}) for q in inv.queries
+    ]
     return rules + ran
 
 
 def _node(node: ProcessNode) -> TreeNode:
     return TreeNode(
-        name=node.name, pid=node.pid, command_line=node.command_line, account=node.account,
-        started=iso(node.started), row_id=node.row_id, suspicious=node.suspicious,
+        name=node.name,
+        pid=node.pid,
+        command_line=node.command_line,
+        account=node.account,
+        started=iso(node.started),
+        row_id=node.row_id,
+        suspicious=node.suspicious,
         children=[_node(c) for c in node.children],
     )

@@ -21,7 +21,7 @@ def _last(text: str, sep: str) -> str:
 def defang(value: str, kind: str) -> str:
     if kind == "url":
         scheme = _SCHEME.match(value)
-        rest = value[scheme.end():] if scheme else value
+        rest = value[scheme.end() :] if scheme else value
         prefix = _SCHEMES[scheme.group(1).lower()] if scheme else ""
         host, slash, path = rest.removeprefix("://").partition("/")
         return f"{prefix}{'://' if scheme else ''}{_last(host, '.')}{slash}{path}"

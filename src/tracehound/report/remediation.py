@@ -31,11 +31,16 @@ def _mitigations(technique_id: str) -> list[Mitigation]:
         if not item or item.get("revoked") or item.get("deprecated"):
             continue
         text = str(rel.get("description") or item.get("description") or "")
-        out.append(Mitigation(
-            id=str(item["external_id"]), name=str(item["name"]),
-            description=text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…",
-            url=str(item.get("url") or ""),
-        ))
+        out.append(
+            Mitigation(
+                id=str(item["external_id"]),
+                name=str(item["name"]),
+                description=text
+                if len(text) <= MAX_DESCRIPTION
+                else text[: MAX_DESCRIPTION - 1] + "…",
+                url=str(item.get("url") or ""),
+            )
+        )
     return sorted(out, key=lambda m: m.id)[:MAX_PER_TECHNIQUE]
 
 
@@ -49,7 +54,11 @@ def remediation(techniques: list[str]) -> tuple[list[Remediation], list[str]]:
         items = _mitigations(current) or _mitigations(current.split(".", 1)[0])
         described = attack.describe(tid)
         if items:
-            steps.append(Remediation(technique=tid, name=described.name if described else tid, mitigations=items))
+            steps.append(
+                Remediation(
+                    technique=tid, name=described.name if described else tid, mitigations=items
+                )
+            )
         else:
             without.append(tid)
     return steps, without

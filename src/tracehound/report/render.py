@@ -63,7 +63,10 @@ def _shown(report: IncidentReport) -> tuple[list[TimelineEntry], int]:
 
 def _prose(report: IncidentReport) -> IncidentReport:
     """A copy whose free text (summaries, log lines) shows every indicator defanged."""
-    swaps = sorted(((i.value, i.defanged) for i in report.iocs if i.value != i.defanged), key=lambda p: -len(p[0]))
+    swaps = sorted(
+        ((i.value, i.defanged) for i in report.iocs if i.value != i.defanged),
+        key=lambda p: -len(p[0]),
+    )
     if not swaps:
         return report
     pattern = re.compile("|".join(re.escape(v) for v, _ in swaps))
@@ -85,14 +88,20 @@ def _prose(report: IncidentReport) -> IncidentReport:
 def render_markdown(report: IncidentReport) -> str:
     report = _prose(report)
     rows, cut = _shown(report)
-    return _env(False).get_template("report.md.j2").render(r=report, timeline=rows, timeline_cut=cut)
+    return (
+        _env(False).get_template("report.md.j2").render(r=report, timeline=rows, timeline_cut=cut)
+    )
 
 
 def render_html(report: IncidentReport) -> str:
     report = _prose(report)
     rows, cut = _shown(report)
-    return _env(True).get_template("report.html.j2").render(
-        r=report, timeline=rows, timeline_cut=cut, svg=Markup(timeline_svg(report.timeline))
+    return (
+        _env(True)
+        .get_template("report.html.j2")
+        .render(
+            r=report, timeline=rows, timeline_cut=cut, svg=Markup(timeline_svg(report.timeline))
+        )
     )
 
 

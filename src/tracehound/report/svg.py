@@ -38,7 +38,9 @@ def timeline_svg(entries: list[TimelineEntry]) -> str:
     for i, lane in enumerate(lanes):
         y = TOP + LANE * i + LANE / 2
         parts.append(f'<line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" stroke="#ddd"/>')
-        parts.append(f'<text x="{LEFT - 8}" y="{y + 4}" text-anchor="end" font-size="11">{escape(lane)}</text>')
+        parts.append(
+            f'<text x="{LEFT - 8}" y="{y + 4}" text-anchor="end" font-size="11">{escape(lane)}</text>'
+        )
     for entry, moment in zip(shown, times, strict=True):
         x = LEFT + inner * (moment - start).total_seconds() / span
         y = TOP + LANE * lanes.index(entry.table) + LANE / 2
@@ -51,7 +53,9 @@ def timeline_svg(entries: list[TimelineEntry]) -> str:
     for frac in (0.0, 0.5, 1.0):
         label = (start + (end - start) * frac).strftime("%Y-%m-%d %H:%M:%S")
         anchor = {0.0: "start", 0.5: "middle", 1.0: "end"}[frac]
-        parts.append(f'<text x="{LEFT + inner * frac:.1f}" y="{axis}" text-anchor="{anchor}" font-size="11">{label} UTC</text>')
+        parts.append(
+            f'<text x="{LEFT + inner * frac:.1f}" y="{axis}" text-anchor="{anchor}" font-size="11">{label} UTC</text>'
+        )
     parts.append(
         "".join(
             f'<circle cx="{LEFT + 10 + 110 * i}" cy="12" r="4" fill="{c}"/><text x="{LEFT + 18 + 110 * i}" y="16" font-size="11">{k}</text>'

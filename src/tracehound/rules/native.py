@@ -75,7 +75,9 @@ def load_files(paths: Iterable[Path], source: str) -> LoadResult:
             continue
         entries = document.get("rules") if isinstance(document, dict) else None
         if not isinstance(entries, list):
-            result.problems.append(LoadProblem(str(path), "", "expected a mapping with a `rules:` list"))
+            result.problems.append(
+                LoadProblem(str(path), "", "expected a mapping with a `rules:` list")
+            )
             continue
         for index, entry in enumerate(entries):
             location = f"{path}#{index}"
@@ -104,7 +106,9 @@ def parse_rule(entry: Any, location: str, source: str) -> Rule:
         raise ValueError(f"missing keys: {', '.join(missing)}")
     unknown = sorted(set(entry) - ALLOWED)
     if unknown:
-        raise ValueError(f"unknown keys: {', '.join(unknown)} (allowed: {', '.join(sorted(ALLOWED))})")
+        raise ValueError(
+            f"unknown keys: {', '.join(unknown)} (allowed: {', '.join(sorted(ALLOWED))})"
+        )
     rid = str(entry["id"])
     if not RULE_ID.match(rid):
         raise ValueError(f"rule id {rid!r} must be lowercase letters, digits, '.', '_' or '-'")

@@ -24,7 +24,13 @@ from tracehound.attack import catalog
 from tracehound.rules.model import Fidelity, Rule, Severity
 
 SIGMA_SUFFIXES = (".yml", ".yaml")
-LEVELS = {"informational": "informational", "low": "low", "medium": "medium", "high": "high", "critical": "critical"}
+LEVELS = {
+    "informational": "informational",
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "critical": "critical",
+}
 #: Sigma status -> how much we trust the rule when it fires.
 STATUS_FIDELITY = {"stable": Fidelity.high, "test": Fidelity.medium, "experimental": Fidelity.low}
 
@@ -69,7 +75,9 @@ def read_sources(path: Path) -> Iterator[SigmaSource]:
     else:
         from tracehound.errors import UsageError
 
-        raise UsageError(f"{path}: no such file or folder", "pass a Sigma folder, .yml, .zip or .tar.gz")
+        raise UsageError(
+            f"{path}: no such file or folder", "pass a Sigma folder, .yml, .zip or .tar.gz"
+        )
 
 
 def converter_version() -> str:

@@ -53,7 +53,9 @@ def load_case(store: Store, case: RuleTestCase) -> None:
             f"CREATE TEMP TABLE {STAGE} AS SELECT {cols}, ''::VARCHAR AS _RowId "
             f"FROM {quote_ident(table)} LIMIT 0"
         ).fetchall()
-        values = [[_value(row, n) for n in names] + [_row_id(table, i, row)] for i, row in enumerate(rows)]
+        values = [
+            [_value(row, n) for n in names] + [_row_id(table, i, row)] for i, row in enumerate(rows)
+        ]
         placeholders = ", ".join("?" for _ in range(len(names) + 1))
         store.con.executemany(f"INSERT INTO {STAGE} VALUES ({placeholders})", values)
         store.load_staged(table, STAGE, "rule-test")
