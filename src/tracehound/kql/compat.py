@@ -28,6 +28,7 @@ from tracehound.kql.rewrites import (
     plugins,
     reorder,
     spelling,
+    typedcalls,
 )
 
 #: How the engine says a query declares parameters it was not given (engine.translate).
@@ -66,6 +67,7 @@ REWRITES: list[tuple[str, Rewrite]] = [
     ("old spellings of functions", spelling.rename_functions),
     ("old spellings of operators", spelling.rename_operators),
     ("functions written with supported ones", functions.rewrite_calls),
+    ("calls whose argument types the tree shows", typedcalls.rewrite_typed_calls),
     ("externaldata from mapped local files", externaldata.read_mapped_files),
     ("let functions with a tabular body, inlined", letfunctions.inline_tabular_functions),
     ("parenthesized pipe sources", operators.unwrap_parenthesized_sources),

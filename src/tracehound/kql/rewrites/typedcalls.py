@@ -1,0 +1,219 @@
+"""Calls rewritten only where the parse tree shows an argument's type.
+
+- ``array_split(a, i)`` with a number ``i`` (Microsoft's reference,
+  https://learn.microsoft.com/kusto/query/array-split-function): the arrays ``[0..i)`` and
+  ``[i..array_length)``, a negative ``i`` counting from the end -> ``pack_array(iff(i == 0,
+  dynamic([]), array_slice(a, 0, i - 1)), array_slice(a, i, -1))``. ``array_slice`` converts
+  negative bounds the same way; ``i == 0`` is apart because ``array_slice(a, 0, -1)`` is the
+  whole array. A dynamic array of indices is left alone, so ``i`` must be an integer by its
+  shape: an integer literal (signed), arithmetic of integers, a call returning one
+  (``array_length``, ``strlen``, ...), or a name an earlier ``extend``/``project`` of the same
+  pipe set to one, with only operators between that cannot redefine it without a
+  ``name = value`` (``where``, ``sort``, ``take``, ...).
+- ``format_timespan(dayofweek(t), 'd')`` (https://learn.microsoft.com/kusto/query/
+  format-timespan-function: ``d`` is the number of whole days, ``15.13:45:30`` -> ``15``):
+  ``dayofweek`` is 0 to 6 days, never negative, so this is ``tostring(tolong(x / 1d))``.
+  Other formats and arguments (a negative timespan's sign is not documented) are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from tracehound.kql import syntax
+from tracehound.kql.syntax import Edit, Node
+
+if TYPE_CHECKING:
+    from tracehound.kql.compat import CompatContext
+
+_CALLS = re.compile(r"\b(array_split|format_timespan)\s*\(")
+_DAYS_FORMAT = re.compile(r"""\A(?:'d'|"d")\Z""")
+#: Functions whose result is an integer (Microsoft's reference for each).
+_INTEGER_FUNCTIONS = {"array_length", "strlen", "toint", "tolong", "indexof", "countof"}
+#: Operators a column passes through unchanged unless one of their own named expressions
+#: assigns it; anything else (summarize, join, mv-expand, project-rename, parse, ...) may
+#: redefine a name without a ``name = value`` the scan below would see.
+_PASSING = {
+    "ExtendOperator",
+    "ProjectOperator",
+    "WhereOperator",
+    "SortOperator",
+    "TakeOperator",
+    "TopOperator",
+    "PrintOperator",
+}
+#: Rules named ``...Operator`` that are not a step of a pipe.
+_NOT_STEPS = {
+    "PipedOperator",
+    "AfterPipeOperator",
+    "BeforeOrAfterPipeOperator",
+    "ContextualPipeExpressionPipedOperator",
+    "ForkOperatorPipedOperator",
+    "ForkPipeOperator",
+    "StringBinaryOperator",
+    "EntityElementOperator",
+    "EntityPathOperator",
+    "EntityPathOrElementOperator",
+    "LegacyEntityPathElementOperator",
+}
+#: Where :func:`_sole` stops descending: the nodes :func:`_is_number` recognizes.
+_LEAVES = {"SimpleNameReference", "NamedFunctionCallExpression", "LongLiteralExpression"}
+
+
+def _is_step(node: Node) -> bool:
+    kind = syntax.rule(node)
+    return kind.endswith("Operator") and kind not in _NOT_STEPS
+
+
+def _sole(node: Node) -> Node:
+    """The innermost node *node* consists of alone (through single-child wrappers)."""
+    while syntax.rule(node) not in _LEAVES:
+        kids = syntax.children(node)
+        if len(kids) != 1 or not syntax.rule(kids[0]):
+            return node
+        node = kids[0]
+    return node
+
+
+def _is_number(node: Node, depth: int = 0) -> bool:
+    """Whether *node* is an integer by its shape alone: a literal, arithmetic of integers,
+    a call returning one, or a name the same pipe last set to one."""
+    if depth > 8:
+        return False
+    inner = _sole(node)
+    rule = syntax.rule(inner)
+    kids = [k for k in syntax.children(inner) if syntax.rule(k)]
+    if rule == "LongLiteralExpression":
+        return True
+    if rule == "ParenthesizedExpression":
+        return len(kids) == 1 and _is_number(kids[0], depth + 1)
+    if rule == "InvocationExpression":  # -n, +n
+        return (
+            syntax.token_texts(inner) in (["-"], ["+"])
+            and len(kids) == 1
+            and _is_number(kids[0], depth + 1)
+        )
+    if rule in ("AdditiveExpression", "MultiplicativeExpression"):
+        operations = ("AdditiveOperation", "MultiplicativeOperation")
+        if not kids or not any(syntax.rule(k) in operations for k in kids[1:]):
+            return False
+        operands = [kids[0]] + [
+            operand for k in kids[1:] for operand in syntax.children(k) if syntax.rule(operand)
+        ]
+        return all(_is_number(o, depth + 1) for o in operands)
+    if rule == "NamedFunctionCallExpression":
+        return syntax.call_name(inner) in _INTEGER_FUNCTIONS
+    if rule == "SimpleNameReference":
+        value = _last_assignment(inner)
+        return value is not None and _is_number(value, depth + 1)
+    return False
+
+
+def _operator(node: Node) -> Node | None:
+    """The tabular operator (``ExtendOperator``, ...) whose expression holds *node*."""
+    return next((parent for parent in syntax.ancestors(node) if _is_step(parent)), None)
+
+
+def _pipe_operators(operator: Node) -> list[Node]:
+    """The operators of the pipe *operator* is one step of, in order."""
+    step = next(
+        (
+            a
+            for a in syntax.ancestors(operator)
+            if syntax.rule(a) in ("PipedOperator", "BeforePipeExpression")
+        ),
+        None,
+    )
+    pipe = None if step is None else step.parentCtx
+    if pipe is None or syntax.rule(pipe) != "PipeExpression":
+        return [operator]
+    found = []
+    for part in syntax.children(pipe):
+        inner = next((n for n in syntax.walk(part) if _is_step(n)), None)
+        if inner is not None:
+            found.append(inner)
+    return found
+
+
+def _assigned(operator: Node, name: str, before: int) -> Node | None:
+    """The value *operator*'s own ``name = value`` gives *name* last before *before*."""
+    found = None
+    for named in syntax.children(operator):
+        if syntax.rule(named) != "NamedExpression" or syntax.end(named) > before:
+            continue
+        clause = syntax.first(named, "NamedExpressionNameClause")
+        if clause is None or clause.parentCtx is not named:
+            continue
+        names = [str(n.getText()) for n in syntax.find(clause, "IdentifierName")]
+        if names == [name]:
+            found = next(
+                (k for k in syntax.children(named) if syntax.rule(k) == "UnnamedExpression"),
+                None,
+            )
+    return found
+
+
+def _last_assignment(reference: Node) -> Node | None:
+    """What the name *reference* was last set to by an earlier step of the same pipe.
+
+    None when an operator in between could redefine it in a way not written as
+    ``name = value`` (see :data:`_PASSING`), or when no step of the pipe sets it.
+    """
+    name = str(reference.getText())
+    operator = _operator(reference)
+    if operator is None:
+        return None
+    operators = _pipe_operators(operator)
+    if operator not in operators:
+        return None
+    position = syntax.start(reference)
+    for step in reversed(operators[: operators.index(operator) + 1]):
+        if syntax.rule(step) not in _PASSING:
+            return None
+        value = _assigned(step, name, position)
+        if value is not None:
+            return value
+    return None
+
+
+def _array_split(kql: str, root: Node, args: list[Node]) -> str | None:
+    if len(args) != 2 or not _is_number(args[1]):
+        return None
+    array, index = (syntax.text(kql, a) for a in args)
+    return (
+        f"pack_array(iff(({index}) == 0, dynamic([]), array_slice({array}, 0, ({index}) - 1)),"
+        f" array_slice({array}, {index}, -1))"
+    )
+
+
+def _format_timespan(kql: str, root: Node, args: list[Node]) -> str | None:
+    if len(args) != 2 or not _DAYS_FORMAT.match(syntax.text(kql, args[1]).strip()):
+        return None
+    call = _sole(args[0])
+    if syntax.rule(call) != "NamedFunctionCallExpression" or syntax.call_name(call) != "dayofweek":
+        return None
+    return f"tostring(tolong({syntax.text(kql, args[0])} / 1d))"
+
+
+#: Function name -> (kql, root, argument nodes) -> replacement, or None to leave it alone.
+TYPED_CALLS: dict[str, Callable[[str, Node, list[Node]], str | None]] = {
+    "array_split": _array_split,
+    "format_timespan": _format_timespan,
+}
+
+
+def _edits(kql: str, root: Node) -> Iterator[Edit]:
+    for call in syntax.find(root, "NamedFunctionCallExpression"):
+        rewrite = TYPED_CALLS.get(syntax.call_name(call))
+        replacement = None if rewrite is None else rewrite(kql, root, syntax.call_arguments(call))
+        if replacement is not None:
+            yield Edit(syntax.start(call), syntax.end(call), replacement)
+
+
+def rewrite_typed_calls(kql: str, context: CompatContext) -> str:
+    """``array_split(a, 2)`` / ``format_timespan(dayofweek(t), 'd')`` in supported functions."""
+    if not syntax.mentions(kql, _CALLS):
+        return kql
+    return syntax.until_stable(kql, _edits)

@@ -1,0 +1,93 @@
+"""``array_split`` with a numeric index and ``format_timespan(dayofweek(t), 'd')``, on the store.
+
+Expected values come from Microsoft's reference: array_split returns the arrays
+``[0..i)`` and ``[i..array_length)``, a negative index counting from the end
+(https://learn.microsoft.com/kusto/query/array-split-function, whose example splits
+``[1,2,3,4,5]`` at 2 into ``[[1,2],[3,4,5]]``); format_timespan's ``d`` is the number of whole
+days (https://learn.microsoft.com/kusto/query/format-timespan-function) and dayofweek counts
+days since the preceding Sunday.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tracehound.backends.local import LocalBackend
+from tracehound.kql.diagnostics import UnsupportedKqlError
+from tracehound.store import Store
+
+ARRAY = "print a = dynamic([1,2,3,4,5])"
+
+
+@pytest.fixture
+def backend(store: Store) -> LocalBackend:
+    return LocalBackend(store)
+
+
+def rows(backend: LocalBackend, kql: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = backend.query(kql, limit=1000).table.to_pylist()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("index", "expected"),
+    [
+        ("2", [[1, 2], [3, 4, 5]]),  # the reference's example
+        ("0", [[], [1, 2, 3, 4, 5]]),
+        ("-2", [[1, 2, 3], [4, 5]]),  # -2 -> 5 - 2 = 3
+        ("-5", [[], [1, 2, 3, 4, 5]]),
+        ("5", [[1, 2, 3, 4, 5], []]),
+        ("1 + 2", [[1, 2, 3], [4, 5]]),
+        ("(7 - 1) % 4", [[1, 2], [3, 4, 5]]),
+        ("array_length(a) - 4", [[1], [2, 3, 4, 5]]),
+    ],
+)
+def test_array_split_at_one_index(backend: LocalBackend, index: str, expected: Any) -> None:
+    out = rows(backend, f"{ARRAY} | project s = array_split(a, {index})")
+    assert json.loads(out[0]["s"]) == expected
+
+
+def test_array_split_at_a_column_the_pipe_set_to_a_number(backend: LocalBackend) -> None:
+    # The corpus's shape: the index computed by an earlier extend, read through a where.
+    kql = (
+        f"{ARRAY} | extend n = array_length(a) - 2 | where n > 0"
+        " | extend s = array_split(a, n) | project s"
+    )
+    assert json.loads(rows(backend, kql)[0]["s"]) == [[1, 2, 3], [4, 5]]
+
+
+@pytest.mark.parametrize(
+    "kql",
+    [
+        # a dynamic array of indices: not rewritten
+        f"{ARRAY} | project s = array_split(a, dynamic([1, 3]))",
+        # n set by summarize: the scan does not see through it
+        f"{ARRAY} | summarize n = count() by tostring(a) | extend s = array_split(dynamic([1]), n)",
+        # n never set by the pipe
+        "datatable(a:dynamic, n:long)[dynamic([1, 2]), 1] | extend s = array_split(a, n)",
+    ],
+)
+def test_array_split_whose_index_is_not_known_to_be_a_number_is_left_alone(
+    backend: LocalBackend, kql: str
+) -> None:
+    with pytest.raises(UnsupportedKqlError, match="array_split"):
+        backend.query(kql)
+
+
+def test_format_timespan_of_dayofweek_in_days(backend: LocalBackend) -> None:
+    # 2024-01-07 was a Sunday, 2024-01-10 a Wednesday, 2024-01-13 a Saturday.
+    kql = (
+        "datatable(t:datetime)[datetime(2024-01-07), datetime(2024-01-10 13:00),"
+        " datetime(2024-01-13 23:59)] | project d = format_timespan(dayofweek(t), 'd')"
+    )
+    assert rows(backend, kql) == [{"d": "0"}, {"d": "3"}, {"d": "6"}]
+
+
+def test_format_timespan_in_other_formats_is_left_alone(backend: LocalBackend) -> None:
+    with pytest.raises(UnsupportedKqlError, match="format_timespan"):
+        backend.query("print d = format_timespan(dayofweek(now()), 'dd')")
+    with pytest.raises(UnsupportedKqlError, match="format_timespan"):
+        backend.query("print d = format_timespan(2d, 'd')")
