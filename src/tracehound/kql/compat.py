@@ -23,7 +23,9 @@ from tracehound.kql.rewrites import (
     functions,
     ifexists,
     letfunctions,
+    mvapply,
     operators,
+    packall,
     parse,
     plugins,
     reorder,
@@ -78,6 +80,8 @@ REWRITES: list[tuple[str, Rewrite]] = [
     ("invoke FileProfile() from the store", fileprofile.invoke_file_profile),
     ("project-reorder as project", reorder.project_reorder),
     ("column_ifexists against the input's columns", ifexists.resolve_column_ifexists),
+    ("pack_all() as bag_pack of the input's columns", packall.rewrite_pack_all),
+    ("mv-apply as mv-expand, or over a constant array", mvapply.rewrite_mv_apply),
     ("evaluate bag_unpack / pivot from the data", plugins.evaluate_plugins),
 ]
 
