@@ -64,10 +64,15 @@ def cli(db_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str, stdin: str = "") -> CliResult:
-        out, err = io.StringIO(), io.StringIO()
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        with redirect_stdout(out), redirect_stderr(err):
-            code = main(list(args))
-        return CliResult(code, out.getvalue(), err.getvalue())
+        return invoke(monkeypatch, *args, stdin=stdin)
 
     return run
+
+
+def invoke(patch: pytest.MonkeyPatch, *args: str, stdin: str = "") -> CliResult:
+    """``tracehound ARGS`` in-process, stdin from *stdin* (for fixtures wider than a test)."""
+    out, err = io.StringIO(), io.StringIO()
+    patch.setattr(sys, "stdin", io.StringIO(stdin))
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return CliResult(code, out.getvalue(), err.getvalue())

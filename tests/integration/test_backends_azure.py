@@ -9,22 +9,17 @@ local server, over plain HTTP on loopback. No Azure service is reached.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.fakes.kusto_properties_shim import start as start_shim
-from tests.fakes.loganalytics_server import start as start_la
-from tests.fakes.tls import server_context_and_ca
+from tests.fakes.azure_servers import WORKSPACE, data_explorer, environment, log_analytics
 from tracehound.backends.base import TimeWindow
 from tracehound.ingest.rows import ingest_rows
 from tracehound.store import Store
 
-TOKEN = "test-token-not-a-secret"
-WORKSPACE = "11111111-2222-3333-4444-555555555555"
 PARTIAL_WORKSPACE = "99999999-2222-3333-4444-555555555555"
 
 QUERIES = [
@@ -53,39 +48,27 @@ def store_path(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def la_server(
     store_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path, object]]:
-    context, ca_file = server_context_and_ca(tmp_path_factory.mktemp("tls"))
-    server = start_la(
-        store_path, TOKEN, {WORKSPACE, PARTIAL_WORKSPACE}, {PARTIAL_WORKSPACE}, context
-    )
-    yield server.url, ca_file, server
-    server.shutdown()
+    tls_dir = tmp_path_factory.mktemp("tls")
+    with log_analytics(
+        store_path, tls_dir, {WORKSPACE, PARTIAL_WORKSPACE}, {PARTIAL_WORKSPACE}
+    ) as (
+        server,
+        ca_file,
+    ):
+        yield server.url, ca_file, server
 
 
 @pytest.fixture(scope="module")
 def adx_server(store_path: Path) -> Iterator[str]:
-    import duckdb
-    from duckdb_kql.server import KustoRestServer
-
-    con = duckdb.connect(str(store_path), read_only=True)
-    con.execute("SET TimeZone='UTC'")
-    server = KustoRestServer(con, port=0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    shim = start_shim(server.url)
-    yield shim.url
-    shim.shutdown()
-    server.shutdown()
-    con.close()
+    with data_explorer(store_path) as url:
+        yield url
 
 
 @pytest.fixture
 def azure_env(monkeypatch: pytest.MonkeyPatch, la_server, adx_server, store_path: Path) -> None:  # type: ignore[no-untyped-def]
     url, ca_file, _ = la_server
-    monkeypatch.setenv("TRACEHOUND_AZURE_TOKEN", TOKEN)
-    monkeypatch.setenv("TRACEHOUND_CA_BUNDLE", str(ca_file))
-    monkeypatch.setenv("TRACEHOUND_LA_ENDPOINT", url)
-    monkeypatch.setenv("TRACEHOUND_LA_WORKSPACE", WORKSPACE)
-    monkeypatch.setenv("TRACEHOUND_ADX_CLUSTER", adx_server)
-    monkeypatch.setenv("TRACEHOUND_ADX_DATABASE", store_path.stem)
+    for name, value in environment(url, ca_file, adx_server, store_path).items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.mark.parametrize("kql", QUERIES)

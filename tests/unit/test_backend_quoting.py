@@ -68,3 +68,17 @@ def test_inline_parameters_checks_declarations() -> None:
         inline_parameters(kql, {"d": "a", "evil": "b"})
     with pytest.raises(UsageError, match="no value"):
         inline_parameters(kql, {})
+
+
+def test_every_declaration_of_a_prefixed_query_is_inlined() -> None:
+    """A windowed prefix declares its bounds before the body declares its own parameters."""
+    con = duckdb_kql.connect()
+    con.execute("CREATE TABLE T (a VARCHAR, n BIGINT)")
+    con.execute("INSERT INTO T VALUES ('x', 1), ('y', 2), ('z', 3)")
+    kql = (
+        "declare query_parameters(lo:long);\nlet W = T | where n >= lo;\n"
+        "declare query_parameters(ids:dynamic);\nW | where a in (ids) | project a"
+    )
+    text = inline_parameters(kql, {"lo": 2, "ids": ["x", "y", "z"]})
+    assert "declare" not in text
+    assert sorted(duckdb_kql.kql(con, text).fetchall()) == [("y",), ("z",)]

@@ -8,6 +8,7 @@ from typing import Any
 
 from tracehound.backends.base import LogBackend, QueryResult
 from tracehound.errors import TracehoundError
+from tracehound.rules.model import Rule
 
 from .budget import Budget
 from .findings import QueryRecord
@@ -27,6 +28,8 @@ class HuntContext:
     queries: list[QueryRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     fence: Fence = field(default_factory=Fence.new)
+    #: Detections the hunt may run; None: the store's enabled built-ins (local backend only).
+    rules: list[Rule] | None = None
 
     @property
     def window(self) -> tuple[Any, Any]:

@@ -57,13 +57,16 @@ def concerns(alert: Alert, scope: dict[str, set[str]]) -> bool:
 def run_detections(plan: HuntPlan, ctx: HuntContext) -> list[tuple[Alert, ProposedFinding]]:
     """Alerts of the enabled built-in rules over the hunt's window, about the request's entities."""
     backend = ctx.backend
-    if not isinstance(backend, LocalBackend):
-        ctx.notes.append("built-in detections run on the embedded store only; skipped")
+    rules = ctx.rules
+    if rules is None and not isinstance(backend, LocalBackend):
+        ctx.notes.append("detections: skipped, no rule library was given for this backend")
         return []
     if plan.entities.hosts and not any(d.resolved for d in plan.devices):
         ctx.notes.append("detections: skipped, the named host did not resolve")
         return []
-    rules = library(backend.store, include_imported=False).enabled()
+    if rules is None:
+        assert isinstance(backend, LocalBackend)
+        rules = library(backend.store, include_imported=False).enabled()
     window = ScanWindow(start=_naive(ctx.time_range.start), end=_naive(ctx.time_range.end))
     result = run_rules(backend, rules, window)
     ctx.budget.before_query()

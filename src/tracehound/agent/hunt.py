@@ -9,6 +9,7 @@ from tracehound.backends.base import LogBackend
 from tracehound.errors import RefusedError
 from tracehound.llm.base import Message, Model
 from tracehound.llm.prices import Price
+from tracehound.rules.model import Rule
 
 from .budget import Budget, BudgetStop
 from .context import HuntContext
@@ -44,10 +45,11 @@ def run_hunt(
     session: ModelSession | None = None,
     confirm: Confirm | None = None,
     scorer: Scorer | None = None,
+    rules: list[Rule] | None = None,
 ) -> HuntOutcome:
     plan = make_plan(request, backend, now)
     guard = QueryGuard(settings.guardrails, set(backend.tables()))
-    ctx = HuntContext(backend, guard, Budget(settings.budget), plan.time_range)
+    ctx = HuntContext(backend, guard, Budget(settings.budget), plan.time_range, rules=rules)
     ctx.notes.extend(plan.notes)
     outcome = HuntOutcome(request, session.label if session else "offline", plan.as_dict())
     candidates: list[Candidate] = []

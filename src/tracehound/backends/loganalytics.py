@@ -26,6 +26,7 @@ from tracehound.backends.quoting import inline_parameters
 from tracehound.backends.tabular import kql_type_name, to_arrow
 from tracehound.errors import TracehoundError, UsageError
 from tracehound.kql.guard import ensure_tabular_query
+from tracehound.schema import table_names
 
 DEFAULT_ENDPOINT = "https://api.loganalytics.io"
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -60,6 +61,7 @@ class LogAnalyticsBackend:
         if bundle:
             options["connection_verify"] = bundle
         self._client = LogsQueryClient(credential(), **options)
+        self._tables: dict[str, int | None] | None = None
 
     # -- LogBackend ----------------------------------------------------------------------
 
@@ -108,8 +110,20 @@ class LogAnalyticsBackend:
         )
 
     def tables(self) -> dict[str, int | None]:
-        result = self.query("union withsource = TableName * | summarize n = count() by TableName")
-        return {row["TableName"]: row["n"] for row in result.table.to_pylist()}
+        """Row counts of the catalog's tables the workspaces hold (asked once per backend).
+
+        One fuzzy union of per-table counts: a table the workspace lacks is left out rather
+        than failing the query, and no column is read, so tables whose columns differ only in
+        case (``IPAddress`` / ``IpAddress``) never meet in one schema.
+        """
+        if self._tables is None:
+            legs = ", ".join(
+                f'({name} | summarize n = count() | extend TableName = "{name}")'
+                for name in table_names()
+            )
+            result = self.query(f"union isfuzzy=true {legs}")
+            self._tables = {row["TableName"]: row["n"] for row in result.table.to_pylist()}
+        return dict(self._tables)
 
     def columns(self, table: str) -> list[tuple[str, str]]:
         import re

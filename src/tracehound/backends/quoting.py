@@ -107,7 +107,7 @@ def inline_parameters(kql: str, values: dict[str, Any] | None) -> str:
             lets.append(f"let {decl.name} = {literal(values[decl.name], decl.type)};")
         elif decl.default is None:
             raise UsageError(f"no value for the declared parameter {decl.name!r}")
-    body, count = _DECLARE.subn("", kql, count=1)
-    if count != 1:
+    body, count = _DECLARE.subn("", kql)  # a prefixed query may carry several declarations
+    if count < 1:
         raise UsageError("could not find the query's declare query_parameters statement")
     return "\n".join([*lets, body.strip()])

@@ -74,12 +74,24 @@ def open_backend(
     if name is not BackendName.local:
         yield remote_backend(name, settings.backend), settings
         return
+    with Store.open(resolve_db_path(db, settings), read_only=True) as store:
+        yield data_backend(BackendName.local, store, settings), settings
+
+
+def data_backend(backend: BackendName | None, store: Store, settings: Settings) -> LogBackend:
+    """Where a stateful command (detect, hunt, investigate) reads events; *store* keeps state.
+
+    Local: *store* itself. Remote: Log Analytics or Azure Data Explorer, while alerts,
+    incidents, findings and proposed actions stay in *store*.
+    """
+    name = chosen_backend(backend, settings.backend)
+    if name is not BackendName.local:
+        return remote_backend(name, settings.backend)
     from tracehound.backends.local import LocalBackend
     from tracehound.kql.compat import CompatContext
 
-    with Store.open(resolve_db_path(db, settings), read_only=True) as store:
-        context = CompatContext(schema=store.kql_schema(), externaldata=settings.query.externaldata)
-        yield LocalBackend(store, context), settings
+    context = CompatContext(schema=store.kql_schema(), externaldata=settings.query.externaldata)
+    return LocalBackend(store, context)
 
 
 def emit_json(document: Any) -> None:

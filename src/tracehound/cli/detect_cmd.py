@@ -9,9 +9,11 @@ from typing import Annotated
 import typer
 
 from tracehound.cli.common import (
+    BackendOption,
     ConfigOption,
     DbOption,
     FormatOption,
+    data_backend,
     emit_json,
     emit_records,
     open_store,
@@ -48,11 +50,16 @@ def detect_command(
     no_share: Annotated[
         bool, typer.Option("--no-shared-scans", help="Run each rule as its own query.")
     ] = False,
+    backend: BackendOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Run detection; with no window, scan what has not been scanned yet."""
+    """Run detection; with no window, scan what has not been scanned yet.
+
+    With ``--backend loganalytics|adx`` the rules run there and alerts are kept in ``--db``;
+    with no window such a run reads the last 24 hours.
+    """
     from tracehound.detect.service import detect
     from tracehound.score import detection_settings
 
@@ -67,6 +74,7 @@ def detect_command(
             extra_rules=rules_file,
             share_scans=not no_share,
             progress=lambda done, total: spinner.update(f"rules {done}/{total}"),
+            backend=data_backend(backend, store, settings),
         )
         from tracehound.report.auto import (
             write_high_reports,  # [report] auto_high, see docs/reports.md

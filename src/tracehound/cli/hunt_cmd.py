@@ -5,14 +5,16 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tracehound.cli.common import (
+    BackendOption,
     ConfigOption,
     DbOption,
     FormatOption,
+    data_backend,
     emit_json,
     open_store,
     status,
@@ -20,6 +22,10 @@ from tracehound.cli.common import (
 from tracehound.config import resolve_db_path
 from tracehound.errors import EXIT_BUDGET, RefusedError, UsageError
 from tracehound.render import OutputFormat
+
+if TYPE_CHECKING:
+    from tracehound.rules.model import Rule
+    from tracehound.store import Store
 
 ModelOption = Annotated[
     str | None,
@@ -101,6 +107,7 @@ def _print(outcome, fmt: OutputFormat, report: Path | None) -> None:  # type: ig
 def hunt(
     request: Annotated[str, typer.Argument(help="What you are worried about, in plain words.")],
     model: ModelOption = None,
+    backend: BackendOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -117,19 +124,19 @@ def hunt(
     from tracehound.agent.hunt import run_hunt
     from tracehound.agent.scoring import default_scorer
     from tracehound.agent.settings import agent_settings
-    from tracehound.backends.local import LocalBackend
 
     store, settings = open_store(db, config, read_only=False)
     with store:
         session = _session(model, settings.extra)
         outcome = run_hunt(
             request,
-            LocalBackend(store),
+            data_backend(backend, store, settings),
             agent_settings(settings.extra),
             _now(now),
             session,
             _confirm(yes, no_input),
             default_scorer(settings.extra),
+            _rules(store),
         )
         actions.save(store, outcome.actions)
     report = None
@@ -143,6 +150,7 @@ def hunt(
 
 def chat(
     model: ModelOption = None,
+    backend: BackendOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
     yes: YesOption = False,
@@ -155,14 +163,14 @@ def chat(
     from tracehound.agent.render import print_outcome
     from tracehound.agent.scoring import default_scorer
     from tracehound.agent.settings import agent_settings
-    from tracehound.backends.local import LocalBackend
 
     store, settings = open_store(db, config, read_only=False)
     with store:
         session = _session(model, settings.extra)
-        backend = LocalBackend(store)
+        source = data_backend(backend, store, settings)
         agent = agent_settings(settings.extra)
         scorer = default_scorer(settings.extra)
+        rules = _rules(store)
         interactive = sys.stdin.isatty()
         while True:
             if interactive:
@@ -177,15 +185,23 @@ def chat(
                 continue
             outcome = run_hunt(
                 request,
-                backend,
+                source,
                 agent,
                 _now(now),
                 session,
                 _confirm(yes, no_input or not interactive),
                 scorer,
+                rules,
             )
             actions.save(store, outcome.actions)
             print_outcome(outcome)
+
+
+def _rules(store: Store) -> list[Rule]:
+    """The store's enabled built-in rules (kept in the store whatever backend holds the data)."""
+    from tracehound.rules.library import library
+
+    return library(store, include_imported=False).enabled()
 
 
 def register(app: typer.Typer) -> None:

@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 
 from tracehound.cli.common import (
+    BackendOption,
     ConfigOption,
     DbOption,
     FormatOption,
+    data_backend,
     emit_json,
     emit_records,
     open_store,
@@ -27,6 +29,7 @@ def investigate_command(
         str, typer.Argument(help="Incident id (see `tracehound incidents list`).")
     ],
     window: WindowOption = "1h",
+    backend: BackendOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -36,9 +39,9 @@ def investigate_command(
     from tracehound.investigate.duration import parse_duration
 
     padding = parse_duration(window)
-    store, _ = open_store(db, config, read_only=True)
+    store, settings = open_store(db, config, read_only=True)
     with store, status.status("investigating"):
-        inv = investigate(store, incident_id, padding)
+        inv = investigate(store, incident_id, padding, data_backend(backend, store, settings))
     if fmt is OutputFormat.json:
         emit_json(inv.as_dict())
         return

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracehound.backends.local import LocalBackend
+from tracehound.backends.base import LogBackend
 from tracehound.detect.alerts import Alert, alerts_from_rows, column_defaults
 from tracehound.detect.queries import ScanWindow, prefix, shared_scan, simple_filter
 from tracehound.errors import TracehoundError
@@ -54,7 +54,7 @@ Progress = Callable[[int, int], None]
 
 
 def run_rules(
-    backend: LocalBackend,
+    backend: LogBackend,
     rules: list[Rule],
     window: ScanWindow,
     share_scans: bool = True,
@@ -62,12 +62,12 @@ def run_rules(
 ) -> DetectionResult:
     """Run *rules* over *window* on *backend*; alerts plus one outcome per rule."""
     result = DetectionResult()
-    counts = table_counts(backend.store)
+    counts = backend.tables()
     runnable: list[Rule] = []
     for rule in rules:
-        empty = [t for t in rule.tables if not counts.get(t)]
+        empty = [t for t in rule.tables if _empty(counts, t)]
         if empty:
-            reason = f"missing table: no rows in {', '.join(empty)}"
+            reason = f"missing table: no rows in {', '.join(empty)} on {backend.name}"
             result.outcomes.append(RuleOutcome(rule.id, "skipped", reason))
         else:
             runnable.append(rule)
@@ -96,6 +96,11 @@ def run_rules(
     return result
 
 
+def _empty(counts: dict[str, int | None], table: str) -> bool:
+    """True when *table* is absent or known to hold no rows (a None count is not known)."""
+    return table not in counts or counts[table] == 0
+
+
 def table_counts(store: Store) -> dict[str, int]:
     """Rows per table (fetching every result: an unfetched one blocks the connection)."""
     names = store.existing_tables()
@@ -108,7 +113,7 @@ def table_counts(store: Store) -> dict[str, int]:
 
 
 def _run_single(
-    backend: LocalBackend, rule: Rule, window: ScanWindow, result: DetectionResult
+    backend: LogBackend, rule: Rule, window: ScanWindow, result: DetectionResult
 ) -> None:
     started = time.perf_counter()
     kql = prefix(rule.tables, window, dict(rule.thresholds)) + rule.query
@@ -131,7 +136,7 @@ def _run_single(
 
 
 def _run_shared(
-    backend: LocalBackend,
+    backend: LogBackend,
     table: str,
     members: list[tuple[Rule, str]],
     window: ScanWindow,

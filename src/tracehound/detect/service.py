@@ -3,6 +3,11 @@
 With no explicit window the first run scans the whole store and each later run only rows
 ingested since the previous complete run (the ``_IngestedAt`` watermark), so re-running
 ``detect`` after an ingest costs only the new data.
+
+On a remote backend (Log Analytics, Azure Data Explorer) the queries go there while alerts,
+incidents and runs stay in the local store; with no window such a run reads the last
+``REMOTE_LOOKBACK`` of event time, because Tracehound's ``_IngestedAt`` watermark is not a
+column those services have.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tracehound.backends.base import LogBackend
 from tracehound.backends.local import LocalBackend
 from tracehound.detect.alerts import Alert
 from tracehound.detect.db import SCHEMA, ensure_tables
@@ -80,6 +86,10 @@ def select_rules(lib: Library, selected: list[str] | None) -> list[Rule]:
     return chosen
 
 
+#: Event time a remote run without ``--from`` reads (schedule remote runs with a window).
+REMOTE_LOOKBACK = timedelta(hours=24)
+
+
 def incremental_window(store: Store) -> ScanWindow:
     row = store.con.execute(
         f"SELECT max(ingested_upto) FROM {SCHEMA}.runs WHERE complete AND window_from IS NULL AND window_to IS NULL"
@@ -112,18 +122,22 @@ def detect(
     include_imported: bool = True,
     share_scans: bool = True,
     progress: Progress | None = None,
+    backend: LogBackend | None = None,
 ) -> DetectReport:
-    """Run detection on *store* and keep alerts and incidents in it."""
+    """Run detection over *backend* (default: *store*) and keep alerts and incidents in *store*."""
     store.require_writable()
     ensure_tables(store)
     lib = library(store, extra_rules or [], include_imported=include_imported)
     rules = select_rules(lib, selected)
+    started = _now()
+    remote = backend is not None and not isinstance(backend, LocalBackend)
+    if remote and start is None and end is None:
+        start = started - REMOTE_LOOKBACK
     explicit = start is not None or end is not None
     window = ScanWindow(start=start, end=end) if explicit else incremental_window(store)
-    upto = ingested_upto(store)
-    started = _now()
+    upto = None if remote else ingested_upto(store)
     run_id = "run-" + hashlib.sha1(f"{started.isoformat()}{id(store)}".encode()).hexdigest()[:12]
-    backend = LocalBackend(store)
+    backend = backend or LocalBackend(store)
     result = run_rules(backend, rules, window, share_scans=share_scans, progress=progress)
     _apply_suppressions(store, result.alerts)
     context = scoring_context(store, backend, settings, result.alerts)
@@ -175,7 +189,7 @@ def _apply_suppressions(store: Store, alerts: list[Alert]) -> None:
 
 
 def scoring_context(
-    store: Store, backend: LocalBackend, settings: DetectionSettings, alerts: list[Alert]
+    store: Store, backend: LogBackend, settings: DetectionSettings, alerts: list[Alert]
 ) -> ScoringContext:
     from tracehound.incidents import feedback
 
@@ -183,7 +197,7 @@ def scoring_context(
     context.feedback = feedback(store)
     context.neighbours = stored_neighbours(store, alerts)
     names = sorted({str(a.details.get("FileName", "")).lower() for a in alerts} - {""})
-    if names and table_counts(store).get("DeviceProcessEvents"):
+    if names and backend.tables().get("DeviceProcessEvents", 0) != 0:
         fleet = backend.query("DeviceProcessEvents | summarize hosts = dcount(DeviceName)")
         context.fleet_size = int(fleet.table.to_pylist()[0]["hosts"] or 0)
         answer = backend.query(
