@@ -18,6 +18,8 @@ import duckdb
 
 from tracehound.errors import TracehoundError
 from tracehound.kql.rewrites import (
+    aggregates,
+    between,
     externaldata,
     fileprofile,
     functions,
@@ -70,6 +72,7 @@ REWRITES: list[tuple[str, Rewrite]] = [
     ("old spellings of operators", spelling.rename_operators),
     ("functions written with supported ones", functions.rewrite_calls),
     ("calls whose argument types the tree shows", typedcalls.rewrite_typed_calls),
+    ("summarize columns computed from aggregates", aggregates.hoist_aggregates),
     ("externaldata from mapped local files", externaldata.read_mapped_files),
     ("let functions with a tabular body, inlined", letfunctions.inline_tabular_functions),
     ("parenthesized pipe sources", operators.unwrap_parenthesized_sources),
@@ -82,6 +85,7 @@ REWRITES: list[tuple[str, Rewrite]] = [
     ("column_ifexists against the input's columns", ifexists.resolve_column_ifexists),
     ("pack_all() as bag_pack of the input's columns", packall.rewrite_pack_all),
     ("mv-apply as mv-expand, or over a constant array", mvapply.rewrite_mv_apply),
+    ("between a datetime and a timespan", between.rewrite_timespan_bounds),
     ("evaluate bag_unpack / pivot from the data", plugins.evaluate_plugins),
 ]
 

@@ -10,6 +10,12 @@
   (``array_length``, ``strlen``, ...), or a name an earlier ``extend``/``project`` of the same
   pipe set to one, with only operators between that cannot redefine it without a
   ``name = value`` (``where``, ``sort``, ``take``, ...).
+- ``split(s, d, i)`` with an index ``i`` that is never negative by its shape (a literal,
+  ``+``/``*`` of such, ``array_length``/``strlen``/``countof``, or a name the pipe set to one;
+  https://learn.microsoft.com/kusto/query/split-function: "the returned string array
+  contains the requested substring at the index if it exists") ->
+  ``array_slice(split(s, d), i, i)``, that one element or an empty array past the end, as the
+  literal-index rewrite in ``functions.py``.
 - ``format_timespan(dayofweek(t), 'd')`` (https://learn.microsoft.com/kusto/query/
   format-timespan-function: ``d`` is the number of whole days, ``15.13:45:30`` -> ``15``):
   ``dayofweek`` is 0 to 6 days, never negative, so this is ``tostring(tolong(x / 1d))``.
@@ -28,10 +34,13 @@ from tracehound.kql.syntax import Edit, Node
 if TYPE_CHECKING:
     from tracehound.kql.compat import CompatContext
 
-_CALLS = re.compile(r"\b(array_split|format_timespan)\s*\(")
+_CALLS = re.compile(r"\b(array_split|format_timespan|split)\s*\(")
 _DAYS_FORMAT = re.compile(r"""\A(?:'d'|"d")\Z""")
 #: Functions whose result is an integer (Microsoft's reference for each).
 _INTEGER_FUNCTIONS = {"array_length", "strlen", "toint", "tolong", "indexof", "countof"}
+#: Those of them that are never negative (lengths and counts).
+_COUNT_FUNCTIONS = {"array_length", "strlen", "countof"}
+_OPERATIONS = ("AdditiveOperation", "MultiplicativeOperation")
 #: Operators a column passes through unchanged unless one of their own named expressions
 #: assigns it; anything else (summarize, join, mv-expand, project-rename, parse, ...) may
 #: redefine a name without a ``name = value`` the scan below would see.
@@ -77,9 +86,11 @@ def _sole(node: Node) -> Node:
     return node
 
 
-def _is_number(node: Node, depth: int = 0) -> bool:
+def _is_number(node: Node, depth: int = 0, non_negative: bool = False) -> bool:
     """Whether *node* is an integer by its shape alone: a literal, arithmetic of integers,
-    a call returning one, or a name the same pipe last set to one."""
+    a call returning one, or a name the same pipe last set to one. With *non_negative*,
+    only shapes that cannot be negative: no minus sign, ``+`` and ``*`` only, and counts
+    (``array_length``, ``strlen``, ``countof``)."""
     if depth > 8:
         return False
     inner = _sole(node)
@@ -88,26 +99,30 @@ def _is_number(node: Node, depth: int = 0) -> bool:
     if rule == "LongLiteralExpression":
         return True
     if rule == "ParenthesizedExpression":
-        return len(kids) == 1 and _is_number(kids[0], depth + 1)
+        return len(kids) == 1 and _is_number(kids[0], depth + 1, non_negative)
     if rule == "InvocationExpression":  # -n, +n
+        signs = [["+"]] if non_negative else [["-"], ["+"]]
         return (
-            syntax.token_texts(inner) in (["-"], ["+"])
+            syntax.token_texts(inner) in signs
             and len(kids) == 1
-            and _is_number(kids[0], depth + 1)
+            and _is_number(kids[0], depth + 1, non_negative)
         )
     if rule in ("AdditiveExpression", "MultiplicativeExpression"):
-        operations = ("AdditiveOperation", "MultiplicativeOperation")
-        if not kids or not any(syntax.rule(k) in operations for k in kids[1:]):
+        operations = [k for k in kids[1:] if syntax.rule(k) in _OPERATIONS]
+        if not kids or not operations:
+            return False
+        if non_negative and any(syntax.token_texts(k) not in (["+"], ["*"]) for k in operations):
             return False
         operands = [kids[0]] + [
             operand for k in kids[1:] for operand in syntax.children(k) if syntax.rule(operand)
         ]
-        return all(_is_number(o, depth + 1) for o in operands)
+        return all(_is_number(o, depth + 1, non_negative) for o in operands)
     if rule == "NamedFunctionCallExpression":
-        return syntax.call_name(inner) in _INTEGER_FUNCTIONS
+        functions = _COUNT_FUNCTIONS if non_negative else _INTEGER_FUNCTIONS
+        return syntax.call_name(inner) in functions
     if rule == "SimpleNameReference":
         value = _last_assignment(inner)
-        return value is not None and _is_number(value, depth + 1)
+        return value is not None and _is_number(value, depth + 1, non_negative)
     return False
 
 
@@ -188,6 +203,13 @@ def _array_split(kql: str, root: Node, args: list[Node]) -> str | None:
     )
 
 
+def _split_at(kql: str, root: Node, args: list[Node]) -> str | None:
+    if len(args) != 3 or not _is_number(args[2], non_negative=True):
+        return None
+    source, delimiter, index = (syntax.text(kql, a) for a in args)
+    return f"array_slice(split({source}, {delimiter}), {index}, {index})"
+
+
 def _format_timespan(kql: str, root: Node, args: list[Node]) -> str | None:
     if len(args) != 2 or not _DAYS_FORMAT.match(syntax.text(kql, args[1]).strip()):
         return None
@@ -201,6 +223,7 @@ def _format_timespan(kql: str, root: Node, args: list[Node]) -> str | None:
 TYPED_CALLS: dict[str, Callable[[str, Node, list[Node]], str | None]] = {
     "array_split": _array_split,
     "format_timespan": _format_timespan,
+    "split": _split_at,
 }
 
 
