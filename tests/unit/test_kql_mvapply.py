@@ -123,3 +123,16 @@ def test_constant_array_whose_order_depends_on_case_is_left_alone(backend: Local
     kql = DEDUP.format(order="asc").replace('"Missing"', '"account"')
     with pytest.raises(UnsupportedKqlError, match="Mvapply"):
         backend.query(kql)
+
+
+def test_row_wise_mv_apply_over_a_let_bound_array(backend: LocalBackend) -> None:
+    # The corpus's shape: keep the rows whose name ends with one of a let-bound list.
+    kql = (
+        "let Ext = dynamic(['.js', '.lnk']);"
+        " datatable(FileName:string)['a.js', 'b.txt', 'c.lnk']"
+        " | mv-apply ext = Ext to typeof(string) on (where FileName endswith ext)"
+    )
+    assert rows(backend, kql) == [
+        {"FileName": "a.js", "ext": ".js"},
+        {"FileName": "c.lnk", "ext": ".lnk"},
+    ]

@@ -91,3 +91,65 @@ def test_format_timespan_in_other_formats_is_left_alone(backend: LocalBackend) -
         backend.query("print d = format_timespan(dayofweek(now()), 'dd')")
     with pytest.raises(UnsupportedKqlError, match="format_timespan"):
         backend.query("print d = format_timespan(2d, 'd')")
+
+
+# -- has_any_index (https://learn.microsoft.com/kusto/query/has-any-index-function) ---------
+
+
+def test_has_any_index_of_the_references_examples(backend: LocalBackend) -> None:
+    kql = (
+        "print idx1 = has_any_index('this is an example', dynamic(['this', 'example'])),"
+        " idx2 = has_any_index('this is an example', dynamic(['not', 'example'])),"
+        " idx3 = has_any_index('this is an example', dynamic(['not', 'found']))"
+    )
+    assert rows(backend, kql) == [{"idx1": 0, "idx2": 1, "idx3": -1}]
+
+
+def test_has_any_index_of_a_let_bound_array_finds_the_first_item(backend: LocalBackend) -> None:
+    kql = (
+        "let V = dynamic(['b', 'a']); datatable(s:string)['x a', 'b a', 'q', 'ab']"
+        " | project i = has_any_index(s, V)"
+    )
+    # 'b a' has both: the first item of V found is 'b' (0); 'ab' is one term, neither.
+    assert rows(backend, kql) == [{"i": 1}, {"i": 0}, {"i": -1}, {"i": -1}]
+
+
+def test_has_any_index_of_a_let_name_that_is_also_a_column_is_left_alone(
+    backend: LocalBackend,
+) -> None:
+    kql = "let s = dynamic(['a']); datatable(s:string)['a'] | project has_any_index(s, s)"
+    with pytest.raises(UnsupportedKqlError, match="has_any_index"):
+        backend.query(kql)
+
+
+# -- bin(c, 1tick) and abs(timespan) -------------------------------------------------------
+
+
+def test_bin_of_a_datetime_column_to_one_tick_is_the_column(backend: LocalBackend) -> None:
+    kql = (
+        "datatable(t:datetime)[datetime(2024-01-01 10:00:00.123456),"
+        " datetime(2024-01-01 10:00:00.123456), datetime(2024-01-01 10:00:00.123457)]"
+        " | summarize c = count() by bin(t, 1tick) | order by t asc"
+    )
+    out = rows(backend, kql)
+    assert [r["c"] for r in out] == [2, 1]
+    assert list(out[0]) == ["t", "c"]
+    assert out[0]["t"].microsecond == 123456
+
+
+def test_bin_of_a_number_to_one_tick_is_left_alone(backend: LocalBackend) -> None:
+    with pytest.raises(UnsupportedKqlError, match="tick"):
+        backend.query("datatable(n:real)[1.5] | summarize count() by bin(n, 1tick)")
+
+
+def test_abs_of_a_difference_of_datetimes_is_a_positive_timespan(backend: LocalBackend) -> None:
+    kql = (
+        "datatable(a:datetime, b:datetime)[datetime(2024-01-01), datetime(2024-01-02 06:00),"
+        " datetime(2024-01-03), datetime(2024-01-02), datetime(null), datetime(2024-01-02)]"
+        " | project h = abs(a - b) / 1h, g = abs(b - a) / 1h"
+    )
+    assert rows(backend, kql) == [
+        {"h": 30.0, "g": 30.0},
+        {"h": 24.0, "g": 24.0},
+        {"h": None, "g": None},
+    ]

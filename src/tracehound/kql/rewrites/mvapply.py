@@ -16,7 +16,9 @@ is one of them.
    on the whole expansion: ``mv-expand Name = Expr [to typeof(T)] | where ... | extend ...``
    (the reference: mv-expand "can be implemented by" mv-apply; the converse holds for any
    row-wise subquery). The final ``project`` changes nothing once the source columns are
-   added back, so it is dropped.
+   added back, so it is dropped. An array named by a single top-level ``let`` bound to a
+   ``dynamic([...])`` literal is expanded as that literal (duckdb-kql does not bind a
+   let-bound constant in ``mv-expand``).
 2. **A constant array collected back.** When the array is a literal of plain strings, or a
    ``let`` name bound once to one, every subtable holds the same known elements, so
    ``extend V = X[tostring(e)] | [order by e [asc|desc]] | summarize L = make_list(V)`` is
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from tracehound.kql.compat import CompatContext
 
 _MV_APPLY = re.compile(r"\bmv-apply\b")
+_QUOTED = re.compile(r"""\A(?P<q>["'])(?P<text>[^"'\\]*)(?P=q)\Z""")
 _PLAIN_ELEMENT = re.compile(r"\A[A-Za-z0-9_ .\-]*\Z")
 _ROW_WISE = ("WhereOperator", "ExtendOperator")
 
@@ -161,7 +164,7 @@ def _row_wise(
     return " | ".join([expand, *kept]), made
 
 
-def _string_elements(kql: str, node: Node) -> list[str] | None:
+def string_elements(kql: str, node: Node) -> list[str] | None:
     """The strings of a ``dynamic([...])`` literal of plain strings; None otherwise."""
     array = syntax.first(node, "JsonArray")
     if array is None or syntax.text(kql, node).strip().replace(" ", "")[:9] != "dynamic([":
@@ -173,14 +176,14 @@ def _string_elements(kql: str, node: Node) -> list[str] | None:
         strings = [k for k in syntax.children(value) if syntax.rule(k) == "JsonString"]
         if len(strings) != 1:
             return None
-        text = json.loads(syntax.text(kql, strings[0]))
-        if not isinstance(text, str) or not _PLAIN_ELEMENT.match(text):
+        quoted = _QUOTED.match(syntax.text(kql, strings[0]))
+        if quoted is None or not _PLAIN_ELEMENT.match(quoted["text"]):
             return None
-        values.append(text)
+        values.append(quoted["text"])
     return values or None
 
 
-def _let_value(root: Node, name: str) -> Node | None:
+def let_value(root: Node, name: str) -> Node | None:
     """The value of the single top-level ``let name = ...``, or None."""
     found = []
     for declaration in syntax.find(root, "LetVariableDeclaration"):
@@ -193,15 +196,33 @@ def _let_value(root: Node, name: str) -> Node | None:
     return kids[-1] if len(kids) == 2 else None
 
 
+def _let_array(kql: str, root: Node, array: Node) -> str | None:
+    """The ``dynamic([...])`` literal a plain name is bound to by a single top-level let.
+
+    duckdb-kql cannot expand a let-bound constant (``mv-expand e = L``), so the row-wise form
+    expands the literal itself: the same array.
+    """
+    text = syntax.text(kql, array).strip()
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        return None
+    value = let_value(root, text)
+    literal = None if value is None else syntax.first(value, "DynamicLiteralExpression")
+    if literal is None or syntax.text(kql, literal).strip() != syntax.text(kql, value).strip():
+        return None
+    if syntax.first(literal, "JsonArray") is None:
+        return None
+    return syntax.text(kql, literal)
+
+
 def _constant_elements(kql: str, root: Node, array: Node) -> list[str] | None:
-    direct = _string_elements(kql, array)
+    direct = string_elements(kql, array)
     if direct is not None:
         return direct
     text = syntax.text(kql, array).strip()
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
         return None
-    value = _let_value(root, text)
-    return None if value is None else _string_elements(kql, value)
+    value = let_value(root, text)
+    return None if value is None else string_elements(kql, value)
 
 
 def _substituted(kql: str, value: Node, name: str, literal: str) -> str | None:
@@ -288,7 +309,7 @@ def _collected(
             return None
         parts.append(f'iff(gettype({item}) == "null", dynamic([]), pack_array({item}))')
     made = {name, result, *values}
-    if _string_elements(kql, array) is None:
+    if string_elements(kql, array) is None:
         made.add(syntax.text(kql, array).strip())  # the let name must not be a column
     return f"extend {result} = array_concat({', '.join(parts)})", made
 
@@ -303,11 +324,15 @@ def _edits(context: CompatContext) -> syntax.EditsFor:
                 continue
             name, array, to_clause = expansion
             steps = parts[1]
-            rewritten = _row_wise(
-                kql, name, syntax.text(kql, array), to_clause, steps
-            ) or _collected(kql, root, name, array, to_clause, steps)
+            inlined = _let_array(kql, root, array)
+            array_text = syntax.text(kql, array) if inlined is None else inlined
+            rewritten = _row_wise(kql, name, array_text, to_clause, steps) or _collected(
+                kql, root, name, array, to_clause, steps
+            )
             if rewritten is None:
                 continue
+            if inlined is not None:  # the let name must not be a column of the input
+                rewritten = (rewritten[0], rewritten[1] | {syntax.text(kql, array).strip()})
             columns = context.describe(prefix)
             if columns is None or rewritten[1] & set(columns):
                 continue

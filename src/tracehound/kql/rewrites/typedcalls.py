@@ -16,6 +16,21 @@
   contains the requested substring at the index if it exists") ->
   ``array_slice(split(s, d), i, i)``, that one element or an empty array past the end, as the
   literal-index rewrite in ``functions.py``.
+- ``has_any_index(s, values)`` with ``values`` a ``dynamic([...])`` literal of plain non-empty
+  strings, or a name a single top-level ``let`` binds to one that is not a column of the
+  input (https://learn.microsoft.com/kusto/query/has-any-index-function: the zero-based
+  index of the first item of ``values`` found in ``s``, as ``has`` finds terms; -1 when none
+  is) -> ``case(s has v0, 0, s has v1, 1, ..., -1)``.
+- ``bin(c, 1tick)`` for a column ``c`` holding datetimes or timespans: ``c`` itself. The
+  reference (https://learn.microsoft.com/kusto/query/bin-function) rounds down to a multiple
+  of the bin size, and both types count in whole ticks, so every value is already one. The
+  column's type is read from the store's binding of the query up to the operator
+  (``CompatContext.fetch`` of a ``DESCRIBE``, no row read); a number or an expression is left
+  alone. (duckdb-kql refuses ``1tick``: DuckDB keeps microseconds.)
+- ``abs(t)`` of a timespan (https://learn.microsoft.com/kusto/query/abs-function: ``x`` is
+  "int, real, or timespan"; duckdb-kql takes numbers only): a timespan column, or the
+  difference of two datetime columns, typed as for ``bin`` ->
+  ``iff((t) < 0s, 0s - (t), (t))``; a null stays null.
 - ``format_timespan(dayofweek(t), 'd')`` (https://learn.microsoft.com/kusto/query/
   format-timespan-function: ``d`` is the number of whole days, ``15.13:45:30`` -> ``15``):
   ``dayofweek`` is 0 to 6 days, never negative, so this is ``tostring(tolong(x / 1d))``.
@@ -24,17 +39,27 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from tracehound.kql import syntax
+from tracehound.kql.rewrites.mvapply import let_value, string_elements
+from tracehound.kql.rewrites.reorder import prefix_query
 from tracehound.kql.syntax import Edit, Node
 
 if TYPE_CHECKING:
     from tracehound.kql.compat import CompatContext
 
-_CALLS = re.compile(r"\b(array_split|format_timespan|split)\s*\(")
+_CALLS = re.compile(r"\b(array_split|format_timespan|split|has_any_index|bin|abs)\s*\(")
+_ONE_TICK = re.compile(r"\A1\s*ticks?\Z")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: DuckDB types that hold a KQL datetime or timespan.
+_DATETIME_TYPES = {"TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS"}
+_TIME_TYPES = {*_DATETIME_TYPES, "INTERVAL"}
+#: The declared type of each input column, read without reading a row.
+_TYPES_SQL = "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM th_input)"
 _DAYS_FORMAT = re.compile(r"""\A(?:'d'|"d")\Z""")
 #: Functions whose result is an integer (Microsoft's reference for each).
 _INTEGER_FUNCTIONS = {"array_length", "strlen", "toint", "tolong", "indexof", "countof"}
@@ -193,7 +218,7 @@ def _last_assignment(reference: Node) -> Node | None:
     return None
 
 
-def _array_split(kql: str, root: Node, args: list[Node]) -> str | None:
+def _array_split(kql: str, root: Node, args: list[Node], context: CompatContext) -> str | None:
     if len(args) != 2 or not _is_number(args[1]):
         return None
     array, index = (syntax.text(kql, a) for a in args)
@@ -203,14 +228,78 @@ def _array_split(kql: str, root: Node, args: list[Node]) -> str | None:
     )
 
 
-def _split_at(kql: str, root: Node, args: list[Node]) -> str | None:
+def _split_at(kql: str, root: Node, args: list[Node], context: CompatContext) -> str | None:
     if len(args) != 3 or not _is_number(args[2], non_negative=True):
         return None
     source, delimiter, index = (syntax.text(kql, a) for a in args)
     return f"array_slice(split({source}, {delimiter}), {index}, {index})"
 
 
-def _format_timespan(kql: str, root: Node, args: list[Node]) -> str | None:
+def _has_any_index(kql: str, root: Node, args: list[Node], context: CompatContext) -> str | None:
+    if len(args) != 2:
+        return None
+    values = _sole(args[1])
+    elements = string_elements(kql, values)
+    name = syntax.text(kql, args[1]).strip()
+    if elements is None and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        bound = let_value(root, name)
+        elements = None if bound is None else string_elements(kql, bound)
+        operator = _operator(args[1])
+        prefix = None if operator is None else prefix_query(kql, operator)
+        columns = None if prefix is None or context.describe is None else context.describe(prefix)
+        if columns is None or name in columns:
+            return None
+    if not elements or any(not e for e in elements):
+        return None
+    source = syntax.text(kql, args[0])
+    tests = ", ".join(f"({source}) has {json.dumps(e)}, {i}" for i, e in enumerate(elements))
+    return f"case({tests}, -1)"
+
+
+def _bin_one_tick(kql: str, root: Node, args: list[Node], context: CompatContext) -> str | None:
+    if len(args) != 2 or not _ONE_TICK.match(syntax.text(kql, args[1]).strip()):
+        return None
+    column = syntax.text(kql, args[0]).strip()
+    operator = _operator(args[0])
+    prefix = None if operator is None else prefix_query(kql, operator)
+    if not _NAME.fullmatch(column) or prefix is None or context.fetch is None:
+        return None
+    declared = _column_types(prefix, context).get(column)
+    return column if declared in _TIME_TYPES else None
+
+
+def _column_types(prefix: str, context: CompatContext) -> dict[str, str]:
+    """Column -> DuckDB type of the result of *prefix*, bound without reading a row."""
+    rows = None if context.fetch is None else context.fetch(prefix, _TYPES_SQL)
+    return {} if rows is None else {str(name): str(kind) for name, kind in rows}
+
+
+def _abs_timespan(kql: str, root: Node, args: list[Node], context: CompatContext) -> str | None:
+    if len(args) != 1 or context.fetch is None:
+        return None
+    inner = _sole(args[0])
+    kids = [k for k in syntax.children(inner) if syntax.rule(k)]
+    operands = [kids[0]] if kids else []
+    if syntax.rule(inner) == "AdditiveExpression":
+        if len(kids) != 2 or syntax.token_texts(kids[1]) != ["-"]:
+            return None
+        operands += [k for k in syntax.children(kids[1]) if syntax.rule(k)]
+        wanted = _DATETIME_TYPES
+    else:
+        operands, wanted = [inner], {"INTERVAL"}
+    names = [syntax.text(kql, o).strip() for o in operands]
+    operator = _operator(args[0])
+    prefix = None if operator is None else prefix_query(kql, operator)
+    if prefix is None or not all(_NAME.fullmatch(n) for n in names):
+        return None
+    types = _column_types(prefix, context)
+    if not all(types.get(n) in wanted for n in names):
+        return None
+    value = syntax.text(kql, args[0])
+    return f"iff(({value}) < 0s, 0s - ({value}), ({value}))"
+
+
+def _format_timespan(kql: str, root: Node, args: list[Node], context: CompatContext) -> str | None:
     if len(args) != 2 or not _DAYS_FORMAT.match(syntax.text(kql, args[1]).strip()):
         return None
     call = _sole(args[0])
@@ -219,24 +308,31 @@ def _format_timespan(kql: str, root: Node, args: list[Node]) -> str | None:
     return f"tostring(tolong({syntax.text(kql, args[0])} / 1d))"
 
 
-#: Function name -> (kql, root, argument nodes) -> replacement, or None to leave it alone.
-TYPED_CALLS: dict[str, Callable[[str, Node, list[Node]], str | None]] = {
+#: Function name -> (kql, root, argument nodes, context) -> replacement, or None.
+TYPED_CALLS: dict[str, Callable[[str, Node, list[Node], CompatContext], str | None]] = {
     "array_split": _array_split,
     "format_timespan": _format_timespan,
     "split": _split_at,
+    "has_any_index": _has_any_index,
+    "bin": _bin_one_tick,
+    "abs": _abs_timespan,
 }
 
 
-def _edits(kql: str, root: Node) -> Iterator[Edit]:
-    for call in syntax.find(root, "NamedFunctionCallExpression"):
-        rewrite = TYPED_CALLS.get(syntax.call_name(call))
-        replacement = None if rewrite is None else rewrite(kql, root, syntax.call_arguments(call))
-        if replacement is not None:
-            yield Edit(syntax.start(call), syntax.end(call), replacement)
+def _edits(context: CompatContext) -> syntax.EditsFor:
+    def edits(kql: str, root: Node) -> Iterator[Edit]:
+        for call in syntax.find(root, "NamedFunctionCallExpression"):
+            rewrite = TYPED_CALLS.get(syntax.call_name(call))
+            arguments = syntax.call_arguments(call)
+            replacement = None if rewrite is None else rewrite(kql, root, arguments, context)
+            if replacement is not None:
+                yield Edit(syntax.start(call), syntax.end(call), replacement)
+
+    return edits
 
 
 def rewrite_typed_calls(kql: str, context: CompatContext) -> str:
     """``array_split(a, 2)`` / ``format_timespan(dayofweek(t), 'd')`` in supported functions."""
     if not syntax.mentions(kql, _CALLS):
         return kql
-    return syntax.until_stable(kql, _edits)
+    return syntax.until_stable(kql, _edits(context))
