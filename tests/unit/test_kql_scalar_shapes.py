@@ -19,6 +19,7 @@ import pytest
 from tracehound.backends.local import LocalBackend
 from tracehound.errors import TracehoundError
 from tracehound.kql.diagnostics import UnsupportedKqlError
+from tracehound.kql.rewrites.aggregates import may_compute
 from tracehound.store import Store
 
 
@@ -127,3 +128,17 @@ def test_a_plain_aggregate_after_a_computed_one_is_left_alone(backend: LocalBack
             "datatable(t:datetime)[datetime(2024-01-01)]"
             " | summarize m = datetime_diff('minute', now(), max(t)), n = count()"
         )
+
+
+@pytest.mark.parametrize(
+    ("kql", "expected"),
+    [
+        ("T | summarize c = count(), d = max(t) - min(t) by k", True),
+        ('T | summarize x = datetime_diff("minute", now(), max(t)) by k', True),
+        ("T | summarize c = count() by k", False),
+        ("T | summarize count() by bin(t, 1h)", False),
+        ('T | where s == "max(" | summarize n = count()', False),
+    ],
+)
+def test_pre_check_of_computed_aggregates(kql: str, expected: bool) -> None:
+    assert may_compute(kql) is expected

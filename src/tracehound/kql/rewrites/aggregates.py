@@ -148,8 +148,45 @@ def _edits(kql: str, root: Node) -> Iterator[Edit]:
             yield Edit(syntax.start(operator), syntax.end(operator), replacement)
 
 
+_AGGREGATE_CALL = re.compile(r"\b(?:" + "|".join(sorted(AGGREGATES)) + r")\s*\(")
+_IDENTIFIER_END = re.compile(r"[A-Za-z0-9_]\Z")
+
+
+def may_compute(kql: str) -> bool:
+    """A cheap pre-check, before parsing: an aggregate call inside another call's
+    parentheses or right after an arithmetic or comparison operator.
+
+    Strings and ``//`` comments are skipped naively; like :func:`syntax.mentions` this can
+    only make the rewrite miss a query (the parse tree decides the edit).
+    """
+    text = re.sub(r"//[^\n]*", "", kql)
+    calls = {m.start() for m in _AGGREGATE_CALL.finditer(text)}
+    if not calls:
+        return False
+    stack: list[bool] = []  # per open parenthesis: is it a call's?
+    quote = ""
+    for position, char in enumerate(text):
+        if quote:
+            if char == "\\":
+                continue
+            if char == quote and text[position - 1 : position] != "\\":
+                quote = ""
+            continue
+        if char in "\"'":
+            quote = char
+        elif position in calls:
+            before = text[:position].rstrip()
+            if (stack and stack[-1]) or before[-1:] in ("+", "-", "*", "/", "%", "<", ">"):
+                return True
+        if char == "(":
+            stack.append(_IDENTIFIER_END.search(text[:position].rstrip()) is not None)
+        elif char == ")" and stack:
+            stack.pop()
+    return False
+
+
 def hoist_aggregates(kql: str, context: CompatContext) -> str:
     """``summarize N = f(agg(x)) by K`` -> aggregates, then ``extend N = f(...)``."""
-    if not syntax.mentions(kql, _SUMMARIZE):
+    if not syntax.mentions(kql, _SUMMARIZE) or not may_compute(kql):
         return kql
     return syntax.until_stable(kql, _edits)

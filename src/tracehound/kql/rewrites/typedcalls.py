@@ -52,7 +52,8 @@ from tracehound.kql.syntax import Edit, Node
 if TYPE_CHECKING:
     from tracehound.kql.compat import CompatContext
 
-_CALLS = re.compile(r"\b(array_split|format_timespan|split|has_any_index|bin|abs)\s*\(")
+#: A cheap pre-check: a call only some of these rewrite, or a one-tick literal (for ``bin``).
+_CALLS = re.compile(r"\b(?:(?:array_split|format_timespan|has_any_index|abs)\s*\(|1\s*ticks?\b)")
 _ONE_TICK = re.compile(r"\A1\s*ticks?\Z")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: DuckDB types that hold a KQL datetime or timespan.
@@ -332,7 +333,10 @@ def _edits(context: CompatContext) -> syntax.EditsFor:
 
 
 def rewrite_typed_calls(kql: str, context: CompatContext) -> str:
-    """``array_split(a, 2)`` / ``format_timespan(dayofweek(t), 'd')`` in supported functions."""
-    if not syntax.mentions(kql, _CALLS):
+    """``array_split``, ``split`` at a computed index, ``has_any_index``, ``bin(c, 1tick)``,
+    ``abs`` of a timespan, ``format_timespan(dayofweek(t), 'd')``, in supported functions."""
+    if not syntax.mentions(kql, _CALLS) and 3 not in syntax.call_arities(kql, ["split"]).get(
+        "split", set()
+    ):
         return kql
     return syntax.until_stable(kql, _edits(context))
