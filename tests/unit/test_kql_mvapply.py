@@ -136,3 +136,17 @@ def test_row_wise_mv_apply_over_a_let_bound_array(backend: LocalBackend) -> None
         {"FileName": "a.js", "ext": ".js"},
         {"FileName": "c.lnk", "ext": ".lnk"},
     ]
+
+
+def test_pack_all_over_a_store_table_leaves_out_the_store_s_own_columns(
+    store: Store, backend: LocalBackend
+) -> None:
+    import pyarrow as pa
+
+    store.con.register("th_rows", pa.table({"DeviceName": ["pc1"], "_RowId": ["r1"]}))
+    store.load_staged("DeviceInfo", "th_rows", "test")
+    store.con.unregister("th_rows")
+    out = rows(backend, "DeviceInfo | project b = pack_all()")
+    bag = json.loads(out[0]["b"])
+    assert bag["DeviceName"] == "pc1"
+    assert not {"_RowId", "_IngestedAt", "_Source", "_Extra"} & set(bag)

@@ -8,8 +8,10 @@ the bags holding the input's columns only, not the columns the same ``extend`` m
 ``pack_all()`` in an ``extend`` or ``project`` is ``bag_pack("c1", c1, "c2", c2, ...)`` over
 the columns of the operator's input, which come from ``CompatContext.describe`` on the query
 up to it (as for ``column_ifexists``). The order of the slots is not part of the contract
-("properties ... might appear in a different order"). ``pack_all(true)``, a call in another
-operator, or an input whose columns cannot be told is left alone.
+("properties ... might appear in a different order"). The store's system columns (``_RowId``,
+``_IngestedAt``, ``_Source``, ``_Extra``) are not data a Kusto table holds and are left out.
+``pack_all(true)``, a call in another operator, or an input whose columns cannot be told is
+left alone.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from typing import TYPE_CHECKING
 from tracehound.kql import syntax
 from tracehound.kql.rewrites.reorder import prefix_query
 from tracehound.kql.syntax import Edit, Node
+from tracehound.schema import SYSTEM_COLUMNS
 
 if TYPE_CHECKING:
     from tracehound.kql.compat import CompatContext
 
 _CALL = re.compile(r"\bpack_all\s*\(")
 _OPERATORS = ("ExtendOperator", "ProjectOperator")
+#: The store's own columns (row id, load time, origin, extra input): not data Kusto would hold.
+_SYSTEM = {name for name, _type in SYSTEM_COLUMNS}
 
 
 def _string_literal(text: str) -> str:
@@ -59,7 +64,8 @@ def _packed(kql: str, call: Node, context: CompatContext) -> str | None:
     if syntax.rule(operator) not in _OPERATORS or not _piped(operator):
         return None
     prefix = prefix_query(kql, operator)
-    columns = None if prefix is None else context.describe(prefix)
+    described = None if prefix is None else context.describe(prefix)
+    columns = [c for c in described or [] if c not in _SYSTEM]
     if not columns:
         return None
     pairs = ", ".join(f"{_string_literal(c)}, {syntax.quote_name(c)}" for c in columns)
