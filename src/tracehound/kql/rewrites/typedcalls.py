@@ -265,13 +265,21 @@ def _bin_one_tick(kql: str, root: Node, args: list[Node], context: CompatContext
     prefix = None if operator is None else prefix_query(kql, operator)
     if not _NAME.fullmatch(column) or prefix is None or context.fetch is None:
         return None
-    declared = _column_types(prefix, context).get(column)
+    declared = _column_types(prefix, [column], context).get(column)
     return column if declared in _TIME_TYPES else None
 
 
-def _column_types(prefix: str, context: CompatContext) -> dict[str, str]:
-    """Column -> DuckDB type of the result of *prefix*, bound without reading a row."""
-    rows = None if context.fetch is None else context.fetch(prefix, _TYPES_SQL)
+def _column_types(prefix: str, names: list[str], context: CompatContext) -> dict[str, str]:
+    """Column -> DuckDB type of the result of *prefix*, bound without reading a row.
+
+    Asked only when the input's columns (``describe``, which does not make the translation
+    data-dependent) hold every one of *names*: ``fetch`` makes the backend skip caching the
+    translation, so a query this rewrite would leave alone does not pay for it.
+    """
+    columns = None if context.describe is None else context.describe(prefix)
+    if columns is None or not set(names) <= set(columns) or context.fetch is None:
+        return {}
+    rows = context.fetch(prefix, _TYPES_SQL)
     return {} if rows is None else {str(name): str(kind) for name, kind in rows}
 
 
@@ -293,7 +301,7 @@ def _abs_timespan(kql: str, root: Node, args: list[Node], context: CompatContext
     prefix = None if operator is None else prefix_query(kql, operator)
     if prefix is None or not all(_NAME.fullmatch(n) for n in names):
         return None
-    types = _column_types(prefix, context)
+    types = _column_types(prefix, names, context)
     if not all(types.get(n) in wanted for n in names):
         return None
     value = syntax.text(kql, args[0])
