@@ -138,9 +138,13 @@ def _asset_factor(alert: Alert, assets: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def entity_keys(alert: Alert) -> set[str]:
-    return {f"host:{h.lower()}" for h in alert.entities.get("host", [])} | {
+    """Keys that join alerts into incidents: hosts and personal accounts; an alert naming
+    neither (a password spray, a malicious flow) is keyed by its addresses, so it still becomes
+    an incident instead of waiting unseen in the alert list."""
+    keys = {f"host:{h.lower()}" for h in alert.entities.get("host", [])} | {
         f"account:{a.lower()}" for a in alert.entities.get("account", []) if _personal(a)
     }
+    return keys or {f"ip:{i.lower()}" for i in alert.entities.get("ip", [])}
 
 
 #: Accounts every machine runs as: sharing one says nothing about two alerts being related.

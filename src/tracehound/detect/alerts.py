@@ -130,6 +130,7 @@ def _moment(row: dict[str, Any], rule: Rule) -> datetime | None:
 
 
 def _evidence_ids(value: Any) -> list[str]:
+    """The values of a scalar, a list or a JSON array text (what KQL sets arrive as)."""
     if value is None:
         return []
     if isinstance(value, list):
@@ -159,9 +160,10 @@ def _alert(
         for row_id in _evidence_ids(row.get(rule.evidence_column)):
             evidence.setdefault(row_id, None)
         for kind, column in entity_cols.items():
-            value = row.get(column)
-            if value not in (None, ""):
-                entities.setdefault(kind, {}).setdefault(str(value), None)
+            # an aggregating rule's entity column may be a set (make_set): one entity per value
+            for value in _evidence_ids(row.get(column)):
+                if value:
+                    entities.setdefault(kind, {}).setdefault(value, None)
     digest = hashlib.sha1(f"{rule.id}|{key[0]}|{key[1]}|{key[2]}".encode()).hexdigest()[:16]
     table = rule.primary_table
     first = rows[0]

@@ -11,6 +11,7 @@ from tracehound.incidents import get_incident, incident_alerts
 from tracehound.investigate import kqlgen
 from tracehound.investigate.assets import affected_assets
 from tracehound.investigate.model import (
+    Asset,
     Event,
     Interval,
     Investigation,
@@ -89,8 +90,11 @@ def investigate(
     events = build_events(pmap, evidence, related_rows, why, techniques, context)
     events = _cap(events, limitations)
     pivots = pivot(rec, pmap, tables, entities, span) if span else []
+    assets = affected_assets(pmap, [e for e in events if e.kind != "context"])
     rel_alerts, rel_incidents = (
-        related(store, incident_id, incident.entities, span) if span else ([], [])
+        related(store, incident_id, _with_assets(incident.entities, assets), span)
+        if span
+        else ([], [])
     )
     return Investigation(
         incident={
@@ -105,7 +109,7 @@ def investigate(
         intervals=intervals,
         entities=_entity_lists(entities, procs),
         events=events,
-        assets=affected_assets(pmap, [e for e in events if e.kind != "context"]),
+        assets=assets,
         pivots=pivots,
         trees=trees,
         set_aside=common,
@@ -114,6 +118,21 @@ def investigate(
         queries=rec.queries,
         limitations=limitations + rec.limitations,
     )
+
+
+#: Asset kinds -> incident entity kinds, for finding related alerts.
+_ASSET_ENTITY = {"device": "host", "account": "account", "ip": "ip"}
+
+
+def _with_assets(entities: dict[str, list[str]], assets: list[Asset]) -> dict[str, list[str]]:
+    """The incident's entities plus the assets its timeline shows (the other end of a lateral
+    movement, the source of a logon), so the incident on the other host is found related."""
+    out = {kind: list(values) for kind, values in entities.items()}
+    for asset in assets:
+        kind = _ASSET_ENTITY.get(asset.kind)
+        if kind and asset.value not in out.setdefault(kind, []):
+            out[kind].append(asset.value)
+    return out
 
 
 def _cap(events: list[Event], limitations: list[str]) -> list[Event]:
