@@ -23,7 +23,8 @@ def backend(store: Store) -> LocalBackend:
 
 
 def rows(backend: LocalBackend, kql: str) -> list[dict[str, Any]]:
-    return backend.query(kql, limit=1000).table.to_pylist()
+    out: list[dict[str, Any]] = backend.query(kql, limit=1000).table.to_pylist()
+    return out
 
 
 def columns(backend: LocalBackend, kql: str) -> list[str]:
