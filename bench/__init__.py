@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): a package so they import the tests' local servers."""
