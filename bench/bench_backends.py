@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.datasets import mixed_captures
 from tests.fakes.azure_servers import data_explorer, environment, log_analytics
 
 from tracehound.backends.factory import BackendName, BackendSettings, remote_backend
@@ -25,14 +26,6 @@ from tracehound.ingest import ingest_paths
 from tracehound.score import DetectionSettings
 from tracehound.store import Store
 
-ATOMIC = "datasets/otrf/datasets/atomic/windows"
-CAPTURES = [
-    "credential_access/host/empire_mimikatz_logonpasswords.zip",
-    "lateral_movement/host/empire_smbexec_dcerpc_smb_svcctl.zip",
-    "persistence/host/empire_persistence_registry_modification_run_keys_standard_user.zip",
-    "defense_evasion/host/psh_cmstp_execution_bypassuac.zip",
-    "discovery/host/empire_shell_net_localgroup_administrators.zip",
-]
 START, END = "2019-01-01T00:00:00", "2030-01-01T00:00:00"
 
 
@@ -42,7 +35,7 @@ def test_bench_detection_on_three_backends(shared: Path, tmp_path: Path) -> None
 
     data = tmp_path / "otrf.duckdb"
     with Store.open(data) as store:
-        ingest_paths(store, [shared / ATOMIC / c for c in CAPTURES])
+        ingest_paths(store, mixed_captures(shared))
         events = sum(store.row_counts().values())
     window = {"start": datetime.fromisoformat(START), "end": datetime.fromisoformat(END)}
     seconds: dict[str, float] = {}

@@ -17,18 +17,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import invoke
+from tests.datasets import mixed_captures
 from tests.fakes.azure_servers import data_explorer, environment, log_analytics
 from tracehound.ingest import ingest_paths
 from tracehound.store import Store
 
-ATOMIC = "datasets/otrf/datasets/atomic/windows"
-CAPTURES = [
-    "credential_access/host/empire_mimikatz_logonpasswords.zip",
-    "lateral_movement/host/empire_smbexec_dcerpc_smb_svcctl.zip",
-    "persistence/host/empire_persistence_registry_modification_run_keys_standard_user.zip",
-    "defense_evasion/host/psh_cmstp_execution_bypassuac.zip",
-    "discovery/host/empire_shell_net_localgroup_administrators.zip",
-]
 WINDOW = ["--from", "2019-01-01T00:00:00Z", "--to", "2030-01-01T00:00:00Z"]
 BACKENDS = ("local", "loganalytics", "adx")
 
@@ -37,7 +30,7 @@ BACKENDS = ("local", "loganalytics", "adx")
 def data_path(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("detect-backends") / "otrf.duckdb"
     with Store.open(path) as store:
-        ingest_paths(store, [shared / ATOMIC / c for c in CAPTURES])
+        ingest_paths(store, mixed_captures(shared))
     return path
 
 

@@ -11,24 +11,13 @@ on each record's expansion and adds the source columns back; make_list leaves ou
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
+from tests.unit.kql_support import rows
 from tracehound.backends.local import LocalBackend
 from tracehound.kql.diagnostics import UnsupportedKqlError
 from tracehound.store import Store
-
-
-@pytest.fixture
-def backend(store: Store) -> LocalBackend:
-    return LocalBackend(store)
-
-
-def rows(backend: LocalBackend, kql: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = backend.query(kql, limit=1000).table.to_pylist()
-    return out
-
 
 # -- pack_all ------------------------------------------------------------------------------
 

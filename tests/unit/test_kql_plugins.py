@@ -29,11 +29,6 @@ STORMS = (
 )
 
 
-@pytest.fixture
-def backend(store: Store) -> LocalBackend:
-    return LocalBackend(store)
-
-
 def run(backend: LocalBackend, kql: str) -> tuple[list[str], list[dict[str, Any]]]:
     result = backend.query(kql, limit=1000)
     return list(result.table.column_names), result.table.to_pylist()

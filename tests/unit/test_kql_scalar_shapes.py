@@ -12,26 +12,14 @@ summarize gives the by columns, then each aggregation in order
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
+from tests.unit.kql_support import rows
 from tracehound.backends.local import LocalBackend
 from tracehound.errors import TracehoundError
 from tracehound.kql.diagnostics import UnsupportedKqlError
 from tracehound.kql.rewrites.aggregates import may_compute
-from tracehound.store import Store
-
-
-@pytest.fixture
-def backend(store: Store) -> LocalBackend:
-    return LocalBackend(store)
-
-
-def rows(backend: LocalBackend, kql: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = backend.query(kql, limit=1000).table.to_pylist()
-    return out
-
 
 # -- between (L .. timespan) ---------------------------------------------------------------
 

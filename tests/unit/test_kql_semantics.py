@@ -10,12 +10,6 @@ from __future__ import annotations
 import pytest
 
 from tracehound.backends.local import LocalBackend
-from tracehound.store import Store
-
-
-@pytest.fixture
-def backend(store: Store) -> LocalBackend:
-    return LocalBackend(store)
 
 
 def scalar(backend: LocalBackend, expression: str) -> object:

@@ -15,21 +15,11 @@ from typing import Any
 
 import pytest
 
+from tests.unit.kql_support import rows
 from tracehound.backends.local import LocalBackend
 from tracehound.kql.diagnostics import UnsupportedKqlError
-from tracehound.store import Store
 
 ARRAY = "print a = dynamic([1,2,3,4,5])"
-
-
-@pytest.fixture
-def backend(store: Store) -> LocalBackend:
-    return LocalBackend(store)
-
-
-def rows(backend: LocalBackend, kql: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = backend.query(kql, limit=1000).table.to_pylist()
-    return out
 
 
 @pytest.mark.parametrize(

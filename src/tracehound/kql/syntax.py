@@ -10,7 +10,7 @@ so strings, comments and nesting are never guessed at with a regular expression.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -221,3 +221,14 @@ def quote_name(name: str) -> str:
     """A KQL column reference for *name*: ``['name']`` with quotes escaped."""
     escaped = name.replace("\\", "\\\\").replace("'", "\\'")
     return f"['{escaped}']"
+
+
+def sole(node: Node, leaves: Collection[str]) -> Node:
+    """The innermost node *node* consists of alone, unwrapping single-child wrappers until a
+    rule in *leaves* (a call, a name, a literal the caller wants to look at) is reached."""
+    while rule(node) not in leaves:
+        kids = children(node)
+        if len(kids) != 1 or not rule(kids[0]):
+            return node
+        node = kids[0]
+    return node

@@ -57,12 +57,7 @@ _LEAVES = {"NamedFunctionCallExpression"}
 
 
 def _sole(node: Node) -> Node:
-    while syntax.rule(node) not in _LEAVES:
-        kids = syntax.children(node)
-        if len(kids) != 1 or not syntax.rule(kids[0]):
-            return node
-        node = kids[0]
-    return node
+    return syntax.sole(node, _LEAVES)
 
 
 def _aggregate_calls(value: Node) -> list[Node] | None:

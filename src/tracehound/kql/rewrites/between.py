@@ -51,12 +51,7 @@ _LEAVES = {
 
 
 def _sole(node: Node) -> Node:
-    while syntax.rule(node) not in _LEAVES:
-        kids = syntax.children(node)
-        if len(kids) != 1 or not syntax.rule(kids[0]):
-            return node
-        node = kids[0]
-    return node
+    return syntax.sole(node, _LEAVES)
 
 
 def _let_value(kql: str, root: Node, name: str) -> Node | None:

@@ -103,13 +103,7 @@ def _is_step(node: Node) -> bool:
 
 
 def _sole(node: Node) -> Node:
-    """The innermost node *node* consists of alone (through single-child wrappers)."""
-    while syntax.rule(node) not in _LEAVES:
-        kids = syntax.children(node)
-        if len(kids) != 1 or not syntax.rule(kids[0]):
-            return node
-        node = kids[0]
-    return node
+    return syntax.sole(node, _LEAVES)
 
 
 def _is_number(node: Node, depth: int = 0, non_negative: bool = False) -> bool:
