@@ -59,19 +59,26 @@ def _replicate(store: Store, target: int) -> int:
     return week
 
 
+def _phase(what: str, began: float) -> None:
+    print(f"\n  [{time.perf_counter() - began:7.1f} s] {what}", flush=True)
+
+
 @pytest.mark.slow
-def test_bench_detect_shared_vs_per_rule(tmp_path: Path) -> None:
-    shared = Path(__file__).resolve().parents[2] / "shared"
+def test_bench_detect_shared_vs_per_rule(shared: Path, tmp_path: Path) -> None:
     archive = shared / "sigma" / "sigmahq-rules.tar.gz"
     if not archive.is_file():
         pytest.skip("../shared/sigma/sigmahq-rules.tar.gz not present")
     target = int(os.environ.get("TH_BENCH_DETECT_EVENTS", "5000000"))
     with Store.open(tmp_path / "bench.duckdb") as store:
+        began = time.perf_counter()
         seed(store, SeedOptions(days=7, devices=25, seed=1, end=END))
         weeks = _replicate(store, target)
         events = _total(store)
+        _phase(f"seeded and replicated {events:,} events", began)
+        began = time.perf_counter()
         report = import_sigma(store, archive)
         converted = report.as_dict()["converted"]
+        _phase(f"imported SigmaHQ ({converted} converted)", began)
         start, stop = END - timedelta(days=8), END + timedelta(days=7 * weeks + 1)
         timings: dict[str, float] = {}
         reports = {}
@@ -81,6 +88,7 @@ def test_bench_detect_shared_vs_per_rule(tmp_path: Path) -> None:
                 store, DetectionSettings(), start=start, end=stop, share_scans=shared_scans
             )
             timings[mode] = time.perf_counter() - t
+            _phase(f"{mode} run", t)
     per_rule, together = reports["per-rule"].result, reports["shared"].result
     assert together.counts()["ok"] == per_rule.counts()["ok"] > 100
     assert len(together.alerts) == len(per_rule.alerts)

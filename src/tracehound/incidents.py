@@ -89,6 +89,7 @@ def group_alerts(store: Store, alerts: list[Alert], settings: DetectionSettings)
     )
     open_incidents = _open_incidents(store)
     touched: list[str] = []
+    links: list[tuple[str, str]] = []
     for alert in pending:
         keys = entity_keys(alert)
         start = _naive(alert.first_seen)
@@ -105,11 +106,11 @@ def group_alerts(store: Store, alerts: list[Alert], settings: DetectionSettings)
         end = _naive(alert.last_seen)
         newest = max((d for d in (last_seen, end) if d is not None), default=None)
         open_incidents[target] = (inc_keys | keys, newest)
-        store.con.execute(
-            f"INSERT OR IGNORE INTO {SCHEMA}.incident_alerts VALUES (?, ?)", [target, alert.id]
-        )
+        links.append((target, alert.id))
         if target not in touched:
             touched.append(target)
+    columns = ["incident_id", "alert_id"]
+    store.insert_many(f"{SCHEMA}.incident_alerts", columns, list(dict.fromkeys(links)), True)
     for incident_id in touched:
         _refresh(store, incident_id, settings)
     return touched

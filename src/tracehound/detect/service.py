@@ -240,6 +240,29 @@ def stored_neighbours(store: Store, alerts: list[Alert]) -> list[Alert]:
     return out
 
 
+#: Columns of the alerts table, in the order save_alerts builds its rows.
+ALERT_COLUMNS = [
+    "id",
+    "rule_id",
+    "title",
+    "severity",
+    "techniques",
+    "tactics",
+    "first_seen",
+    "last_seen",
+    "entities",
+    "evidence",
+    "evidence_count",
+    "details",
+    "confidence",
+    "band",
+    "factors",
+    "suppressed_by",
+    "run_id",
+    "created_at",
+]
+
+
 def save_alerts(store: Store, alerts: list[Alert], run_id: str) -> None:
     now = _now()
     rows = [
@@ -263,10 +286,6 @@ def save_alerts(store: Store, alerts: list[Alert], run_id: str) -> None:
             run_id,
             now,
         )
-        for a in alerts
+        for a in {a.id: a for a in alerts}.values()  # one row per id: the last one wins
     ]
-    if rows:
-        store.con.executemany(
-            f"INSERT OR REPLACE INTO {SCHEMA}.alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    store.insert_many(f"{SCHEMA}.alerts", ALERT_COLUMNS, rows, replace=True)
