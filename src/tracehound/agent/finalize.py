@@ -71,7 +71,18 @@ def finalize(
         if confidence.score >= propose_min_score * 100:
             proposals += _containment(c, finding)
     findings.sort(key=lambda f: (-f.confidence.score, not f.source.startswith("hunt:")))
-    return findings, rejected, proposals
+    return findings, rejected, _one_per_target(proposals)
+
+
+def _one_per_target(proposals: list[actions.ProposedAction]) -> list[actions.ProposedAction]:
+    """One proposal per action and target (the most confident): two findings about the same
+    host must not queue two isolations for a person to approve twice."""
+    best: dict[tuple[str, str], actions.ProposedAction] = {}
+    for proposal in proposals:
+        key = (proposal.action, proposal.target.lower())
+        if key not in best or proposal.confidence > best[key].confidence:
+            best[key] = proposal
+    return list(best.values())
 
 
 def _containment(c: Candidate, finding: Finding) -> list[actions.ProposedAction]:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -62,6 +63,11 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _unique(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """One row per key (the first column), the last one winning, as row-by-row upserts did."""
+    return list({row[0]: row for row in rows}.values())
+
+
 def store_cache(store: Store) -> dict[str, tuple[str | None, str | None]]:
     rows = store.con.execute(f"SELECT key, kql, error FROM {SCHEMA}.sigma_cache").fetchall()
     return {k: (q, e) for k, q, e in rows}
@@ -71,7 +77,8 @@ def save_cache(store: Store, converter: SigmaConverter) -> None:
     if store.read_only or not converter.new_entries:
         return
     rows = [(k, q, e, _now()) for k, (q, e) in converter.new_entries.items()]
-    store.con.executemany(f"INSERT OR REPLACE INTO {SCHEMA}.sigma_cache VALUES (?, ?, ?, ?)", rows)
+    columns = ["key", "kql", "error", "created_at"]
+    store.insert_many(f"{SCHEMA}.sigma_cache", columns, _unique(rows), replace=True)
     converter.new_entries.clear()
 
 
@@ -103,9 +110,8 @@ def import_sigma(store: Store, path: Path, origin: str | None = None) -> ImportR
     rules, report = convert_sources(sources.values(), origin, converter)
     rows = [(r.id, origin, r.location, sources[r.location].text, _now()) for r in rules]
     with store.transaction():
-        store.con.executemany(
-            f"INSERT OR REPLACE INTO {SCHEMA}.imported_rules VALUES (?, ?, ?, ?, ?)", rows
-        )
+        columns = ["id", "origin", "path", "sigma_yaml", "imported_at"]
+        store.insert_many(f"{SCHEMA}.imported_rules", columns, _unique(rows), replace=True)
         save_cache(store, converter)
     return report
 
@@ -184,7 +190,8 @@ def library(
 def set_enabled(store: Store, rule_ids: list[str], enabled: bool, reason: str = "") -> None:
     ensure_tables(store)
     rows = [(rid, enabled, _now(), reason) for rid in rule_ids]
-    store.con.executemany(f"INSERT OR REPLACE INTO {SCHEMA}.rule_state VALUES (?, ?, ?, ?)", rows)
+    columns = ["rule_id", "enabled", "changed_at", "reason"]
+    store.insert_many(f"{SCHEMA}.rule_state", columns, _unique(rows), replace=True)
 
 
 @dataclass(frozen=True)
