@@ -29,7 +29,7 @@ lint: venv
 	$(VENV)/bin/mypy
 
 bench: venv
-	$(PY) -m pytest -q -m slow -p no:cacheprovider tests bench -s
+	$(PY) -m pytest -q -m slow -p no:cacheprovider tests bench -s --timeout=14400
 
 schema: venv
 	$(PY) scripts/gen_schema.py ../shared/schema/tables.json src/tracehound/schema/tables.py

@@ -292,6 +292,10 @@ class Store:
         return removed
 
 
+#: DuckDB parser nesting limit for this store's connections (default 1,000).
+MAX_EXPRESSION_DEPTH = 4_000
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(path), read_only=read_only)
@@ -307,6 +311,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:
         raise TracehoundError(f"cannot open {path}: {exc}", "is it a DuckDB file?") from exc
     con.execute("SET TimeZone='UTC'")
+    # duckdb-kql writes an n-way `or` as n nested parentheses; SigmaHQ rules with hundreds of
+    # alternatives pass DuckDB's default parser depth of 1,000.
+    con.execute(f"SET max_expression_depth TO {MAX_EXPRESSION_DEPTH}")
     return con
 
 

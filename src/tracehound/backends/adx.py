@@ -91,6 +91,7 @@ class AdxBackend:
         window: TimeWindow | None = None,
         limit: int | None = None,
         timeout: float | None = None,
+        row_filter_of: tuple[str, ...] = (),  # a local-store hint, not needed here
     ) -> QueryResult:
         from azure.kusto.data import ClientRequestProperties
         from azure.kusto.data.exceptions import KustoApiError, KustoServiceError

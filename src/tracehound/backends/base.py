@@ -56,8 +56,13 @@ class LogBackend(Protocol):
         window: TimeWindow | None = None,
         limit: int | None = None,
         timeout: float | None = None,
+        row_filter_of: tuple[str, ...] = (),
     ) -> QueryResult:
-        """Run *kql* read-only; at most *limit* rows, ``truncated`` when more existed."""
+        """Run *kql* read-only; at most *limit* rows, ``truncated`` when more existed.
+
+        ``row_filter_of``: the caller's promise that *kql* only filters these tables' rows (no
+        column name rebound). A hint for speed; the answer is the same with or without it.
+        """
         ...
 
     def explain(self, kql: str, parameters: dict[str, Any] | None = None) -> str:

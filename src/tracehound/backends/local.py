@@ -11,6 +11,7 @@ from typing import Any
 from tracehound.backends.base import QueryResult, TimeWindow
 from tracehound.kql.compat import CompatContext, fetch_rows, output_columns
 from tracehound.kql.engine import Translation, execute, translate
+from tracehound.kql.typefold import fold_type_dispatch
 from tracehound.schema import get_table
 from tracehound.store import Store, quote_ident
 
@@ -40,6 +41,7 @@ class LocalBackend:
         if self._context.fetch is None:
             self._context = replace(self._context, fetch=self._fetch)
         self._fetches = 0
+        self._stored_types: dict[str, dict[str, str]] | None = None
 
     def _sql_of(self, text: str) -> tuple[str, dict[str, Any]]:
         translation = self.translate(text)
@@ -64,23 +66,59 @@ class LocalBackend:
         return [(c.name, c.kql_type) for c in get_table(table).columns]
 
     def translate(
-        self, kql: str, parameters: dict[str, Any] | None = None, now: datetime | None = None
+        self,
+        kql: str,
+        parameters: dict[str, Any] | None = None,
+        now: datetime | None = None,
+        row_filter_of: tuple[str, ...] = (),
     ) -> Translation:
-        key = _cache_key(kql, parameters, now)
+        key = _cache_key(kql, parameters, now, row_filter_of)
         if key is None:
-            return translate(kql, self._schema, parameters, self._context, now)
+            return self._translate(kql, parameters, now, row_filter_of)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
         fetches = self._fetches
-        translation = translate(kql, self._schema, parameters, self._context, now)
+        translation = self._translate(kql, parameters, now, row_filter_of)
         if self._fetches != fetches:
             return translation
         self._cache[key] = translation
         if len(self._cache) > TRANSLATION_CACHE_SIZE:
             self._cache.popitem(last=False)
         return translation
+
+    def _translate(
+        self,
+        kql: str,
+        parameters: dict[str, Any] | None,
+        now: datetime | None,
+        row_filter_of: tuple[str, ...],
+    ) -> Translation:
+        translation = translate(kql, self._schema, parameters, self._context, now)
+        if not row_filter_of:
+            return translation
+        sql = fold_type_dispatch(translation.sql, self._column_types(row_filter_of))
+        return replace(translation, sql=sql)
+
+    def _column_types(self, tables: tuple[str, ...]) -> dict[str, str]:
+        """Stored type of each column name the *tables* agree on (names they disagree on left out)."""
+        if self._stored_types is None:
+            stored: dict[str, dict[str, str]] = {}
+            rows = self.store.con.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                " WHERE table_schema = 'main'"
+            ).fetchall()
+            for table, column, kind in rows:
+                stored.setdefault(str(table), {})[str(column)] = str(kind)
+            self._stored_types = stored
+        merged: dict[str, str] = {}
+        conflicting: set[str] = set()
+        for table in tables:
+            for column, kind in self._stored_types.get(table, {}).items():
+                if merged.setdefault(column, kind) != kind:
+                    conflicting.add(column)
+        return {c: k for c, k in merged.items() if c not in conflicting}
 
     def explain(self, kql: str, parameters: dict[str, Any] | None = None) -> str:
         return self.translate(kql, parameters).sql
@@ -92,9 +130,15 @@ class LocalBackend:
         window: TimeWindow | None = None,
         limit: int | None = None,
         timeout: float | None = None,
+        row_filter_of: tuple[str, ...] = (),
     ) -> QueryResult:
+        """Run *kql*; ``row_filter_of`` names the tables whose rows the query only filters.
+
+        That is a promise that no column name is rebound (``where`` clauses, plus new columns
+        of new names), which lets type dispatch be folded at translation (kql/typefold.py).
+        """
         started = time.perf_counter()
-        translation = self.translate(kql, parameters)
+        translation = self.translate(kql, parameters, row_filter_of=row_filter_of)
         messages: tuple[str, ...] = ()
         if window is not None and (window.start or window.end):
             translation, messages = self._restrict_to_window(translation, window)
@@ -140,11 +184,11 @@ class LocalBackend:
 
 
 def _cache_key(
-    kql: str, parameters: dict[str, Any] | None, now: datetime | None
+    kql: str, parameters: dict[str, Any] | None, now: datetime | None, tables: tuple[str, ...]
 ) -> tuple[Any, ...] | None:
     """A hashable key, or None when a parameter value cannot be one (then nothing is cached)."""
     items = tuple(sorted((parameters or {}).items()))
-    key = (kql, items, now)
+    key = (kql, items, now, tables)
     try:
         hash(key)
     except TypeError:

@@ -76,6 +76,7 @@ class LogAnalyticsBackend:
         window: TimeWindow | None = None,
         limit: int | None = None,
         timeout: float | None = None,
+        row_filter_of: tuple[str, ...] = (),  # a local-store hint, not needed here
         split: timedelta | None = None,
     ) -> QueryResult:
         """Run *kql*; with *split*, run one query per slice of *window* concurrently.

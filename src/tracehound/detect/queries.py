@@ -63,12 +63,11 @@ def prefix(tables: tuple[str, ...], window: ScanWindow, extra: dict[str, object]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def split_pipes(kql: str) -> list[str]:
-    """Split *kql* at top-level ``|`` (outside strings, parentheses and brackets)."""
-    parts: list[str] = []
+def _pipes(kql: str) -> list[tuple[int, int]]:
+    """(index, nesting depth) of every ``|`` outside strings in *kql*."""
+    found: list[tuple[int, int]] = []
     depth = 0
     quote: str | None = None
-    start = 0
     i = 0
     verbatim = False
     while i < len(kql):
@@ -86,10 +85,20 @@ def split_pipes(kql: str) -> list[str]:
             depth += 1
         elif ch in ")]}":
             depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append(kql[start:i])
-            start = i + 1
+        elif ch == "|":
+            found.append((i, depth))
         i += 1
+    return found
+
+
+def split_pipes(kql: str) -> list[str]:
+    """Split *kql* at top-level ``|`` (outside strings, parentheses and brackets)."""
+    parts: list[str] = []
+    start = 0
+    for index, depth in _pipes(kql):
+        if depth == 0:
+            parts.append(kql[start:index])
+            start = index + 1
     parts.append(kql[start:])
     return [p.strip() for p in parts]
 
@@ -117,12 +126,36 @@ def simple_filter(rule: Rule) -> tuple[str, str] | None:
     return parts[0], " and ".join(predicates)
 
 
+def row_filter_table(rule: Rule) -> str | None:
+    """The table *rule* only filters, when it provably reads nothing else.
+
+    A simple filter (:func:`simple_filter`) over the rule's only table, with no nested query
+    in its predicates: every column name in it is then that table's stored column.
+    """
+    simple = simple_filter(rule)
+    if simple is None or rule.tables != (simple[0],) or _pipes(simple[1]):
+        return None
+    return simple[0]
+
+
 def shared_scan(table: str, predicates: list[str], columns: list[str]) -> str:
     """One query that evaluates many rule predicates in a single pass over *table*.
 
     Each predicate becomes a boolean column ``th_m<i>``; rows where none holds are dropped.
     """
     flags = ", ".join(f"th_m{i} = ({p})" for i, p in enumerate(predicates))
-    any_flag = " or ".join(f"th_m{i}" for i in range(len(predicates)))
+    any_flag = _balanced_or([f"th_m{i}" for i in range(len(predicates))])
     keep = ", ".join([*columns, *(f"th_m{i}" for i in range(len(predicates)))])
     return f"{table}\n| extend {flags}\n| where {any_flag}\n| project {keep}"
+
+
+def _balanced_or(terms: list[str]) -> str:
+    """``a or b or ...`` nested as a balanced tree: depth log2(n), not n.
+
+    A flat chain parses into a left-deep tree that the translator walks recursively; 150 flags
+    deep plus a long rule predicate went past Python's recursion limit.
+    """
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return f"({_balanced_or(terms[:middle])} or {_balanced_or(terms[middle:])})"

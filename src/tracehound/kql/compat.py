@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from tracehound.errors import TracehoundError
+from tracehound.kql.interrupts import interrupted
 from tracehound.kql.rewrites import (
     aggregates,
     between,
@@ -114,7 +115,11 @@ def _run(
 ) -> list[tuple[Any, ...]]:
     try:
         return con.execute(sql, parameters or None).fetchall()
-    except duckdb.Error as exc:
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted(exc):
+            raise KeyboardInterrupt("query interrupted") from exc
+        if not isinstance(exc, duckdb.Error):
+            raise
         raise TracehoundError(
             f"query failed on the embedded store: {str(exc).splitlines()[0]}"
         ) from exc
