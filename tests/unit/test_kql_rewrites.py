@@ -13,6 +13,7 @@ import pytest
 
 from tests.unit.kql_support import rows
 from tracehound.backends.local import LocalBackend
+from tracehound.kql import syntax
 from tracehound.kql.diagnostics import UnsupportedKqlError
 from tracehound.store import Store
 
@@ -138,6 +139,26 @@ def test_ingestion_time_is_when_the_row_was_loaded(store: Store, backend: LocalB
 
 def test_parenthesized_source_of_a_pipe(backend: LocalBackend) -> None:
     assert rows(backend, "(datatable(a:long)[1, 2, 3] | where a > 1) | count") == [{"Count": 2}]
+
+
+def test_a_let_bound_parenthesized_source_of_a_pipe(backend: LocalBackend) -> None:
+    kql = "let r = (datatable(a:long)[1, 2, 3] | where a > 1) | count; r"
+    assert rows(backend, kql) == [{"Count": 2}]
+
+
+@pytest.mark.parametrize(
+    ("kql", "expected"),
+    [
+        ("let r = (T | where a > 1) | count; r", True),
+        ("let r = (T) | count; r", True),
+        ("T | extend f = (a or (b and c)) | where f", False),
+        ('T | extend f = (a has "(x | y)") | where f', False),
+        # a false alarm (an in-list holding a subquery) costs one parse, never an edit
+        ("T | where x in ((U | project x)) | count", True),
+    ],
+)
+def test_only_tabular_parentheses_before_a_pipe_are_worth_parsing(kql: str, expected: bool) -> None:
+    assert syntax.piped_parenthesized_source(kql) is expected
 
 
 def test_mv_expand_of_a_call_on_one_column_takes_that_columns_name(backend: LocalBackend) -> None:

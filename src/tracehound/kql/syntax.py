@@ -174,6 +174,43 @@ def mentions(kql: str, pattern: re.Pattern[str]) -> bool:
     return pattern.search(_LINE_COMMENT.sub("", kql)) is not None
 
 
+def piped_parenthesized_source(kql: str) -> bool:
+    """A cheap test, before parsing, for ``( ... | ... ) |`` or ``(Name) |`` outside strings.
+
+    Parentheses around a scalar before a pipe (``extend f = (a or b) | where f``) are not a
+    tabular source; telling them apart here saves parsing long filter queries for nothing.
+    Unusual quoting can only make it answer True, which costs a parse, never an edit.
+    """
+    stack: list[tuple[int, bool]] = []
+    i, quote = 0, ""
+    while i < len(kql):
+        ch = kql[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            stack.append((i, False))
+        elif ch == "|" and stack:
+            stack[-1] = (stack[-1][0], True)
+        elif ch == ")" and stack:
+            opened, piped = stack.pop()
+            if stack and piped:
+                stack[-1] = (stack[-1][0], True)
+            inner = kql[opened + 1 : i].strip()
+            if (piped or _NAME.fullmatch(inner)) and kql[i + 1 :].lstrip().startswith("|"):
+                return True
+        i += 1
+    return False
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def call_arities(kql: str, names: Iterable[str]) -> dict[str, set[int]]:
     """How many arguments each call to one of *names* has, by a scan that skips strings.
 

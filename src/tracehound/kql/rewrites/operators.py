@@ -60,7 +60,11 @@ _LET_NAME = re.compile(r"\blet\s+([A-Za-z_][A-Za-z0-9_]*)")
 
 def unwrap_parenthesized_sources(kql: str, context: CompatContext) -> str:
     """``(X | a) | b`` -> ``X | a | b``."""
-    nested = syntax.mentions(kql, _PAREN_NESTED) and syntax.mentions(kql, _PIPE_AFTER_PAREN)
+    nested = (
+        syntax.mentions(kql, _PAREN_NESTED)
+        and syntax.mentions(kql, _PIPE_AFTER_PAREN)
+        and syntax.piped_parenthesized_source(kql)
+    )
     if not (nested or syntax.mentions(kql, _PAREN_STATEMENT)):
         return kql
     return syntax.until_stable(kql, _paren_edits)
