@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tracehound.backends.local import LocalBackend
+from tracehound.detect import runner
 from tracehound.detect.queries import ScanWindow, shared_scan
 from tracehound.detect.runner import DetectionResult, run_rules
 from tracehound.rules.model import Rule, RuleTestCase, Severity
@@ -91,3 +92,19 @@ def test_a_deeply_nested_rule_still_translates_and_runs(loaded: LocalBackend) ->
     rule = _rule(0, f'({alternatives}) or FileName == "reg.exe"')
     result = run_rules(loaded, [rule], ScanWindow(), share_scans=False)
     assert _summary(result) == {"r0": ("ok", 1, 1)}
+
+
+def test_shared_scans_keep_the_per_rule_row_cap(
+    loaded: LocalBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "MAX_ROWS_PER_RULE", 2)
+    rules = [_rule(i, p) for i, p in enumerate(PREDICATES)]
+    shared = run_rules(loaded, rules, ScanWindow(), share_scans=True)
+    alone = run_rules(loaded, rules, ScanWindow(), share_scans=False)
+
+    def cut(result: DetectionResult) -> dict[str, tuple[int, str]]:
+        return {o.rule_id: (o.rows, o.reason) for o in result.outcomes}
+
+    assert cut(shared) == cut(alone)
+    assert cut(shared)["r6"] == (2, "result cut at 2 rows")  # three rows matched
+    assert cut(shared)["r4"] == (2, "")  # exactly at the cap: nothing lost

@@ -300,9 +300,29 @@ def evaluate(
         if name == "tracehound":
             document.update(summary)
             document["datasets"] = [_dataset(s) for s in scores]
+            document["labeled_rules_not_fired"] = labeled_rules_not_fired(scores)
         else:
             document["baseline_datasets"] = [_dataset(s) for s in scores]
     return document
+
+
+def labeled_rules_not_fired(scores: list[DatasetScore]) -> list[str]:
+    """Built-in rules whose technique is labeled in this set but that alerted on none of it.
+
+    Each is either a gap to fix or a rule that needs data this set lacks (docs/detections.md
+    lists those with why).
+    """
+    from tracehound.rules.native import load_builtin
+
+    attack = catalog()
+    labels = {t for s in scores for t in s.labeled.techniques}
+    fired = {a["rule_id"] for s in scores for a in s.alerts}
+    return sorted(
+        rule.id
+        for rule in load_builtin().rules
+        if rule.id not in fired
+        and any(attack.related(t, lab) for t in rule.techniques for lab in labels)
+    )
 
 
 def _dataset(score: DatasetScore) -> dict[str, Any]:

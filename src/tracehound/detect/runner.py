@@ -144,10 +144,15 @@ def _run_single(
     rows = answer.table.to_pylist()
     alerts = alerts_from_rows(rule, rows)
     result.alerts.extend(alerts)
-    reason = f"result cut at {MAX_ROWS_PER_RULE} rows" if answer.truncated else ""
+    reason = _cut(MAX_ROWS_PER_RULE + 1) if answer.truncated else ""
     result.outcomes.append(
         RuleOutcome(rule.id, "ok", reason, len(rows), len(alerts), time.perf_counter() - started)
     )
+
+
+def _cut(matched: int) -> str:
+    """The outcome reason for a rule that matched *matched* rows (empty under the cap)."""
+    return f"result cut at {MAX_ROWS_PER_RULE} rows" if matched > MAX_ROWS_PER_RULE else ""
 
 
 def _run_shared(
@@ -187,11 +192,15 @@ def _run_shared(
     base = [c for c in data.column_names if not c.startswith("th_m")]
     for index, (rule, _) in enumerate(members):
         mask = data.column(f"th_m{index}").fill_null(False)
-        rows = data.select(base).filter(mask).to_pylist()
+        matched = data.select(base).filter(mask)
+        # The same cap as the rule's own query, so sharing a scan never changes an outcome.
+        rows = matched.slice(0, MAX_ROWS_PER_RULE).to_pylist()
         alerts = alerts_from_rows(rule, rows)
         result.alerts.extend(alerts)
         result.outcomes.append(
-            RuleOutcome(rule.id, "ok", "", len(rows), len(alerts), elapsed, shared=True)
+            RuleOutcome(
+                rule.id, "ok", _cut(matched.num_rows), len(rows), len(alerts), elapsed, shared=True
+            )
         )
 
 
