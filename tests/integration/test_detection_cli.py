@@ -64,6 +64,19 @@ def test_detect_incidents_and_feedback(seeded: Path, cli: Any) -> None:
     assert lsass and any(f["factor"] == "analyst feedback" for f in lsass[0]["factors"])
 
 
+def test_an_earlier_runs_alert_corroborates_a_later_one(seeded: Path, cli: Any) -> None:
+    """Stored alerts (naive UTC in the table) score beside new ones: this crashed once."""
+    window = ("--from", "2015-01-01", "--to", "2030-01-01", "--format", "json")
+    first = cli("detect", "--rules", "th-cred-lsass-access", *window)
+    assert first.exit_code == 0, first.stderr
+    later = cli("detect", "--rules", "th-cred-credential-libraries-in-script-host", *window)
+    assert later.exit_code == 0, later.stderr
+    [alert] = json.loads(later.stdout)["alerts"]
+    factors = {f["factor"]: f for f in alert["factors"]}
+    assert "corroboration" in factors, factors
+    assert factors["corroboration"]["reason"].startswith("1 other rule")
+
+
 def test_rules_state_and_coverage(seeded: Path, cli: Any) -> None:
     assert cli("rules", "disable", "th-cred-lsass-access", "--reason", "noisy here").exit_code == 0
     listed = json.loads(cli("rules", "list", "--format", "json").stdout)["rules"]

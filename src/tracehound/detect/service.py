@@ -176,6 +176,11 @@ def _naive(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """A stored (naive UTC) time as this run's alerts carry theirs: aware, so they compare."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 def _apply_suppressions(store: Store, alerts: list[Alert]) -> None:
     active = suppressions(store)
     if not active:
@@ -229,8 +234,8 @@ def stored_neighbours(store: Store, alerts: list[Alert]) -> list[Alert]:
                 "low",
                 (),
                 tuple(tactics or ()),
-                first,
-                last,
+                _utc(first),
+                _utc(last),
                 json.loads(entities) if entities else {},
                 [],
                 0,
