@@ -92,7 +92,7 @@ def lint(
         backend = LocalBackend(store)
         for rule in loaded.rules:
             try:
-                backend.translate(_declared(rule))
+                backend.translate(_declared(rule), parameters=dict(rule.thresholds))
             except TracehoundError as exc:
                 problems.append(
                     {"rule": rule.id, "where": rule.location, "problem": f"KQL: {exc.message}"}
