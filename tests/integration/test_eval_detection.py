@@ -214,6 +214,7 @@ def test_labeled_rules_that_never_fire_are_documented(
     ) - fired
     documented = (Path(__file__).parents[2] / "docs" / "detections.md").read_text(encoding="utf-8")
     table = documented.split("fired on no real dataset", 1)[1].split("\n#", 1)[0]
-    listed = set(re.findall(r"`(th-[a-z0-9-]+)`", table))
+    first_cells = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    listed = {r for cell in first_cells for r in re.findall(r"`(th-[a-z0-9-]+)`", cell)}
     assert sorted(silent - listed) == [], "labeled, never fired, and not documented"
     assert sorted(listed & fired) == [], "documented as never firing, but fired"
